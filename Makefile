@@ -1,0 +1,42 @@
+# The two commands of the README: `make book` and `make test`. Each creates the virtual environment
+# it needs (exact versions from requirements/lock.txt) on first use.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help book test lint bench serve clean
+
+help:
+	@echo "make book   build the HTML book into _build/html (executes every chapter)"
+	@echo "make test   run the whole test suite"
+	@echo "make lint   ruff over the package, tests and benchmarks"
+	@echo "make bench  run the CPU benchmarks (benchmarks/README.md)"
+	@echo "make serve  serve _build/html on http://localhost:8000"
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html -W --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check course_lib tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_rnn.py
+
+serve:
+	@test -d _build/html || { echo "no _build/html yet: run make book first"; exit 1; }
+	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 8000
+
+clean:
+	rm -rf _build

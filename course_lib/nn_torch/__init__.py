@@ -1,0 +1,19 @@
+"""PyTorch versions of the course's layers, built from tensor operations, on any device."""
+
+import torch
+
+from course_lib.nn_torch.rnn import RNN
+
+__all__ = ["RNN", "pick_device"]
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to run on: ``device`` if given, else CUDA, then Apple MPS, then the CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
