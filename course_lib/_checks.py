@@ -17,7 +17,7 @@ def check_array(
     name: str,
     value: object,
     shape: Sequence[int | str | None],
-    dims: dict[str, int],
+    dims: dict[str, tuple[int, str]],
     dtype: np.dtype | None = None,
 ) -> np.ndarray:
     """Check that ``value`` is a finite floating-point NumPy array of the given shape.
@@ -33,7 +33,8 @@ def check_array(
         ``"H"``...) bound on first use through ``dims`` and compared afterwards; ``None`` accepts
         any size.
     dims : dict
-        Symbolic sizes bound so far; updated in place.
+        Symbolic sizes bound so far, each with the name of the argument that fixed it; updated in
+        place.
     dtype : numpy dtype, optional
         Required dtype (the dtype of the first array checked, so that float32 and float64 are
         never mixed).
@@ -57,15 +58,15 @@ def check_array(
         raise ValueError(
             f"{name} must have {len(shape)} dimensions {expected}, got shape {value.shape}"
         )
-    for axis, (want, got) in enumerate(zip(shape, value.shape, strict=True)):
+    for want, got in zip(shape, value.shape, strict=True):
         if want is None:
             continue
         if isinstance(want, str):
-            bound = dims.setdefault(want, got)
+            bound, source = dims.setdefault(want, (got, name))
             if bound != got:
                 raise ValueError(
                     f"{name} must have shape {_describe(shape, dims)}, got {value.shape} "
-                    f"(axis {axis} is {want}={bound} from the other inputs)"
+                    f"({want}={bound} comes from {source})"
                 )
         elif want != got:
             raise ValueError(f"{name} must have shape {expected}, got {value.shape}")
@@ -75,11 +76,11 @@ def check_array(
     return value
 
 
-def _describe(shape: Sequence[int | str | None], dims: dict[str, int]) -> str:
+def _describe(shape: Sequence[int | str | None], dims: dict[str, tuple[int, str]]) -> str:
     parts = []
     for s in shape:
         if isinstance(s, str):
-            parts.append(f"{s}={dims[s]}" if s in dims else s)
+            parts.append(f"{s}={dims[s][0]}" if s in dims else s)
         else:
             parts.append("?" if s is None else str(s))
     return "(" + ", ".join(parts) + ")"

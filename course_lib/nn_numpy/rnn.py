@@ -44,6 +44,30 @@ def _activation_grad(h: np.ndarray, nonlinearity: str) -> np.ndarray:
     return (h > 0).astype(h.dtype)  # relu'(a) = 1 where a > 0, else 0 (we take 0 at a = 0)
 
 
+def _check_args(
+    x: object,
+    x_shape: tuple[str, ...],
+    h_name: str,
+    h: object,
+    Wx: object,
+    Wh: object,
+    b: object,
+) -> None:
+    """Check the arguments of a forward function.
+
+    The weights are checked first, so that they fix D and H and a wrong ``x`` or state is the
+    one blamed; x fixes the dtype that every other array must share.
+    """
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        check_array("x", x, x_shape, {})  # raises the TypeError that says what x is
+    dims: dict[str, tuple[int, str]] = {}
+    check_array("Wh", Wh, ("H", "H"), dims, x.dtype)
+    check_array("Wx", Wx, ("D", "H"), dims, x.dtype)
+    check_array("b", b, ("H",), dims, x.dtype)
+    check_array("x", x, x_shape, dims, x.dtype)
+    check_array(h_name, h, ("N", "H"), dims, x.dtype)
+
+
 @dataclass
 class RNNStepCache:
     """What :func:`rnn_step_backward` needs from the forward step."""
@@ -105,12 +129,7 @@ def rnn_step_forward(
     cache : RNNStepCache
         Values needed by :func:`rnn_step_backward`.
     """
-    dims: dict[str, int] = {}
-    check_array("x", x, ("N", "D"), dims)
-    check_array("h_prev", h_prev, ("N", "H"), dims, x.dtype)
-    check_array("Wx", Wx, ("D", "H"), dims, x.dtype)
-    check_array("Wh", Wh, ("H", "H"), dims, x.dtype)
-    check_array("b", b, ("H",), dims, x.dtype)
+    _check_args(x, ("N", "D"), "h_prev", h_prev, Wx, Wh, b)
     check_nonlinearity(nonlinearity)
     h_next = _activate(x @ Wx + h_prev @ Wh + b, nonlinearity)
     return h_next, RNNStepCache(x, h_prev, Wx, Wh, h_next, nonlinearity)
@@ -177,12 +196,7 @@ def rnn_forward(
     cache : RNNCache
         Values needed by :func:`rnn_backward`.
     """
-    dims: dict[str, int] = {}
-    check_array("x", x, ("N", "T", "D"), dims)
-    check_array("h0", h0, ("N", "H"), dims, x.dtype)
-    check_array("Wx", Wx, ("D", "H"), dims, x.dtype)
-    check_array("Wh", Wh, ("H", "H"), dims, x.dtype)
-    check_array("b", b, ("H",), dims, x.dtype)
+    _check_args(x, ("N", "T", "D"), "h0", h0, Wx, Wh, b)
     check_nonlinearity(nonlinearity)
     N, T, _ = x.shape
     if T == 0:
