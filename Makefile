@@ -1,6 +1,6 @@
 # The two commands of the README: `make book` and `make test`. Each creates the virtual environment
 # it needs (exact versions from requirements/lock.txt) on first use.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,9 +15,8 @@ help:
 	@echo "make serve  serve _build/html on http://localhost:8000"
 
 $(STAMP): requirements/lock.txt pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "no python3.11 or python3 found: install Python 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
