@@ -1,5 +1,6 @@
 """`pip install .` must give a student course_lib alone, with loose requirements."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,9 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_holds_course_lib_only(tmp_path):
+    # Build from a copy of what a `pip install git+...` would see, so no build/ lands in the repo.
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", src)
+    shutil.copy(ROOT / "README.md", src)
+    shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for extra in ("book", "tests", "assignments"):  # present in a clone; must not be packaged
+        shutil.copytree(ROOT / extra, src / extra, ignore=shutil.ignore_patterns("_build", "__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+         "-w", str(tmp_path), str(src)],
         check=True,
     )
     (wheel,) = tmp_path.glob("course_lib-*.whl")
