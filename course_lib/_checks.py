@@ -53,7 +53,7 @@ def check_array(
             f"{name} has dtype {value.dtype} but the other inputs are {dtype}; "
             "convert them to one dtype (float64 for gradient checks, float32 for speed)"
         )
-    expected = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+    expected = _tuple_str(["?" if s is None else str(s) for s in shape])
     if value.ndim != len(shape):
         raise ValueError(
             f"{name} must have {len(shape)} dimensions {expected}, got shape {value.shape}"
@@ -83,7 +83,12 @@ def _describe(shape: Sequence[int | str | None], dims: dict[str, tuple[int, str]
             parts.append(f"{s}={dims[s][0]}" if s in dims else s)
         else:
             parts.append("?" if s is None else str(s))
-    return "(" + ", ".join(parts) + ")"
+    return _tuple_str(parts)
+
+
+def _tuple_str(parts: list[str]) -> str:
+    """Format like a Python tuple: ``(a, b)``, and ``(a,)`` for one entry."""
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def check_nonlinearity(nonlinearity: object) -> str:
@@ -102,3 +107,15 @@ def check_positive_int(name: str, value: object) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value}")
     return int(value)
+
+
+def check_mask(mask: object, N: int, T: int) -> np.ndarray | None:
+    """Return ``mask`` if it is a boolean array of shape (N, T) (or None), else raise."""
+    if mask is None:
+        return None
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        got = mask.dtype if isinstance(mask, np.ndarray) else type(mask).__name__
+        raise TypeError(f"mask must be a boolean numpy.ndarray of shape (N, T), got {got}")
+    if mask.shape != (N, T):
+        raise ValueError(f"mask must have shape (N, T) = {(N, T)}, got {mask.shape}")
+    return mask

@@ -39,8 +39,8 @@ def seq_args(rng):
         ("h_prev", (3, 4), r"h_prev must have shape \(N=2, H=4\), got \(3, 4\)"),
         ("Wx", (4, 4), r"x must have shape \(N=2, D=4\), got \(2, 3\) \(D=4 comes from Wx\)"),
         ("Wh", (4, 5), r"Wh must have shape \(H=4, H=4\), got \(4, 5\) \(H=4 comes from Wh\)"),
-        ("b", (5,), r"b must have shape \(H=4\), got \(5,\)"),
-        ("b", (1, 4), r"b must have 1 dimensions \(H\), got shape \(1, 4\)"),
+        ("b", (5,), r"b must have shape \(H=4,\), got \(5,\)"),
+        ("b", (1, 4), r"b must have 1 dimensions \(H,\), got shape \(1, 4\)"),
     ],
 )
 def test_step_forward_wrong_shapes(step_args, name, shape, message):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib._checks import check_array, check_nonlinearity
+from course_lib._checks import check_array, check_mask, check_nonlinearity
 from course_lib.nn_numpy import _layer
 
 __all__ = [
@@ -88,8 +88,9 @@ class RNNCache:
     h0: np.ndarray  # (N, H)
     Wx: np.ndarray  # (D, H)
     Wh: np.ndarray  # (H, H)
-    h: np.ndarray  # (N, T, H)
+    h: np.ndarray  # (N, T, H): hidden state after each step (held, not updated, where masked)
     nonlinearity: str
+    mask: np.ndarray | None = None  # (N, T) bool; None when every step is valid
 
     @property
     def nbytes(self) -> int:
@@ -172,6 +173,8 @@ def rnn_forward(
     Wh: np.ndarray,
     b: np.ndarray,
     nonlinearity: str = "tanh",
+    *,
+    mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, RNNCache]:
     """Run a vanilla RNN over a whole sequence.
 
@@ -188,11 +191,15 @@ def rnn_forward(
     Wh : ndarray, shape (H, H)
     b : ndarray, shape (H,)
     nonlinearity : {"tanh", "relu"}
+    mask : ndarray of bool, shape (N, T), optional
+        False marks padding (variable-length batches): there the state is held, not updated, and
+        the output is zero. Omitted means every step is valid.
 
     Returns
     -------
     h : ndarray, shape (N, T, H)
-        Hidden state after every step; ``h[:, -1]`` is the final state.
+        Hidden state after every step (zero where ``mask`` is False); without a mask ``h[:, -1]``
+        is the final state, and in general ``cache.h[:, -1]`` is.
     cache : RNNCache
         Values needed by :func:`rnn_backward`.
     """
@@ -201,12 +208,16 @@ def rnn_forward(
     N, T, _ = x.shape
     if T == 0:
         raise ValueError(f"x must hold at least one step (T >= 1), got shape {x.shape}")
+    mask = check_mask(mask, N, T)
     h = x @ Wx + b  # (N, T, H): the input part of every step; overwritten step by step below
     h_prev = h0
     for t in range(T):
         h[:, t] = _activate(h[:, t] + h_prev @ Wh, nonlinearity)
+        if mask is not None:  # padded sequences hold their state
+            h[:, t] = np.where(mask[:, t, None], h[:, t], h_prev)
         h_prev = h[:, t]
-    return h, RNNCache(x, h0, Wx, Wh, h, nonlinearity)
+    out = h if mask is None else h * mask[:, :, None]
+    return out, RNNCache(x, h0, Wx, Wh, h, nonlinearity, mask)
 
 
 def rnn_backward(
@@ -233,15 +244,29 @@ def rnn_backward(
     dWh : ndarray, shape (H, H)
     db : ndarray, shape (H,)
     """
+    return rnn_backward_full(dh, cache)
+
+
+def rnn_backward_full(
+    dh: np.ndarray, cache: RNNCache, dh_last: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rnn_backward` plus an upstream gradient ``dh_last`` (N, H) of the final state
+    ``cache.h[:, -1]`` (a layer's ``h_n``), which differs from the last output under a mask."""
     check_array("dh", dh, cache.h.shape, {}, cache.h.dtype)
-    x, h, Wh = cache.x, cache.h, cache.Wh
+    x, h, Wh, mask = cache.x, cache.h, cache.Wh, cache.mask
     N, T, D = x.shape
     H = h.shape[2]
+    if mask is not None:
+        dh = dh * mask[:, :, None]  # padded outputs are constant zeros
     da = np.empty_like(h)  # gradient at the nonlinearity's input, every step
-    dh_carry = np.zeros_like(cache.h0)  # gradient flowing back from the step after
+    dh_carry = np.zeros_like(cache.h0) if dh_last is None else dh_last.copy()  # from later steps
     for t in reversed(range(T)):
-        da[:, t] = (dh[:, t] + dh_carry) * _activation_grad(h[:, t], cache.nonlinearity)
+        g = dh[:, t] + dh_carry  # everything that reaches h_t
+        keep = None if mask is None else mask[:, t, None]
+        da[:, t] = (g if keep is None else g * keep) * _activation_grad(h[:, t], cache.nonlinearity)
         dh_carry = da[:, t] @ Wh.T
+        if keep is not None:  # a held state passes its gradient straight back
+            dh_carry += g * ~keep
     h_prev = np.concatenate([cache.h0[:, None], h[:, :-1]], axis=1)  # (N, T, H): input of each step
     da2 = da.reshape(N * T, H)
     dx = (da2 @ cache.Wx.T).reshape(N, T, D)
@@ -251,13 +276,14 @@ def rnn_backward(
     return dx, dh_carry, dWx, dWh, db
 
 
-class RNN:
-    """A multi-layer vanilla RNN with the same contract as ``torch.nn.RNN``, in NumPy.
+class RNN(_layer.RecurrentLayer):
+    """A multi-layer, optionally bidirectional vanilla RNN with the contract of ``torch.nn.RNN``.
 
     Parameters live in :attr:`params` under torch's names and shapes (``weight_ih_l{k}`` (H, D_k),
-    ``weight_hh_l{k}`` (H, H), ``bias_ih_l{k}`` (H,), ``bias_hh_l{k}`` (H,)), so weights move
-    between this class, :class:`course_lib.nn_torch.RNN` and ``torch.nn.RNN`` unchanged. Torch
-    stores ``W`` for ``x @ W.T``; the functional API above uses ``x @ Wx``, so ``Wx = W.T``.
+    ``weight_hh_l{k}`` (H, H), ``bias_ih_l{k}`` (H,), ``bias_hh_l{k}`` (H,), and the same with
+    ``_reverse`` for the backward direction), so weights move between this class,
+    :class:`course_lib.nn_torch.RNN` and ``torch.nn.RNN`` unchanged. Torch stores ``W`` for
+    ``x @ W.T``; the functional API above uses ``x @ Wx``, so ``Wx = W.T``, and ``b = b_ih + b_hh``.
 
     Parameters
     ----------
@@ -266,17 +292,31 @@ class RNN:
     hidden_size : int
         H, size of the hidden state.
     num_layers : int
-        Stacked layers; layer k > 0 reads the hidden states of layer k - 1.
+        Stacked layers; layer k > 0 reads the outputs of layer k - 1.
     nonlinearity : {"tanh", "relu"}
     bias : bool
         Whether the layers have ``bias_ih`` and ``bias_hh``.
     batch_first : bool
         Input and output are ``(N, T, ...)`` if True, ``(T, N, ...)`` if False (torch's default).
+    dropout : float
+        Probability of zeroing each input of layers above the first while :attr:`training`.
+    bidirectional : bool
+        Also run each layer from the end of the sequence to its start; outputs are concatenated.
     dtype : numpy dtype
         float64 (default; for gradient checks) or float32 (for speed).
     seed : int or numpy.random.Generator, optional
-        Source of the initial weights, drawn from U(-1/sqrt(H), 1/sqrt(H)) like torch.
+        Source of the initial weights (U(-1/sqrt(H), 1/sqrt(H)), like torch) and of dropout masks.
+
+    Attributes
+    ----------
+    params, grads : dict of ndarray
+        Parameters and, after :meth:`backward`, their gradients (overwritten, not accumulated).
+    d_hx : ndarray
+        After :meth:`backward`, the gradient of the initial state ``hx``.
     """
+
+    gates = 1
+    torch_name = "RNN"
 
     def __init__(
         self,
@@ -286,159 +326,70 @@ class RNN:
         nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
         *,
         dtype: np.dtype | type = np.float64,
         seed: int | np.random.Generator | None = None,
     ) -> None:
         self.nonlinearity = check_nonlinearity(nonlinearity)
-        self.params: dict[str, np.ndarray] = _layer.init_params(
-            input_size, hidden_size, num_layers, bias, 1, np.dtype(dtype),
-            np.random.default_rng(seed),
-        )
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first = bool(bias), bool(batch_first)
-        self.grads: dict[str, np.ndarray] = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.d_hx: np.ndarray | None = None  # gradient of the initial state, set by backward
-        self._caches: list[RNNCache] | None = None
-        self._unbatched = False
-
-    def __repr__(self) -> str:
-        return (
-            f"RNN({self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
-            f"nonlinearity={self.nonlinearity!r}, bias={self.bias}, "
-            f"batch_first={self.batch_first}, dtype={self.dtype})"
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            dtype=dtype, seed=seed,
         )
 
-    @property
-    def dtype(self) -> np.dtype:
-        return self.params["weight_ih_l0"].dtype
+    def _config(self) -> dict:
+        return {"nonlinearity": self.nonlinearity, **super()._config()}
 
-    def _weights(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(Wx, Wh, b)`` of one layer in the functional API's layout."""
-        p = self.params
-        Wx, Wh = p[f"weight_ih_l{layer}"].T, p[f"weight_hh_l{layer}"].T
-        if self.bias:
-            b = p[f"bias_ih_l{layer}"] + p[f"bias_hh_l{layer}"]
-        else:
-            b = np.zeros(self.hidden_size, dtype=self.dtype)
-        return Wx, Wh, b
+    @classmethod
+    def _config_from_torch(cls, module) -> dict:
+        return {"nonlinearity": module.nonlinearity, **super()._config_from_torch(module)}
+
+    def _run(self, x, states, weights, mask):
+        Wx, Wh, b_ih, b_hh = weights
+        out, cache = rnn_forward(x, states[0], Wx, Wh, b_ih + b_hh, self.nonlinearity, mask=mask)
+        return out, (cache.h[:, -1],), cache
+
+    def _grad(self, d_out, d_finals, cache):
+        dx, dh0, dWx, dWh, db = rnn_backward_full(d_out, cache, d_finals[0])
+        return dx, (dh0,), (dWx, dWh, db, db.copy())  # b = b_ih + b_hh: both receive db
 
     def forward(
-        self, x: np.ndarray, hx: np.ndarray | None = None
+        self, x: np.ndarray, hx: np.ndarray | None = None, lengths=None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run every layer over the sequence.
+        """Run every layer and direction over the sequence.
 
         Parameters
         ----------
         x : ndarray, shape (T, N, D), (N, T, D) if ``batch_first``, or (T, D) unbatched
-        hx : ndarray, shape (num_layers, N, H) or (num_layers, H) unbatched, optional
-            Initial hidden state of every layer; zeros if omitted.
+        hx : ndarray, shape (L*dirs, N, H) or (L*dirs, H) unbatched, optional
+            Initial hidden state of every layer and direction (index ``layer * dirs + direction``);
+            zeros if omitted.
+        lengths : sequence of int, shape (N,), optional
+            Valid steps of each sequence (any order, each 1..T). Padding steps get zero output,
+            ``h_n`` is taken at each sequence's last valid step and the reverse direction starts
+            there: the results of ``torch.nn.RNN`` on a ``PackedSequence``.
 
         Returns
         -------
-        output : ndarray, shape (T, N, H), (N, T, H) if ``batch_first``, or (T, H) unbatched
-            Hidden states of the last layer at every step.
-        h_n : ndarray, shape (num_layers, N, H) or (num_layers, H) unbatched
-            Final hidden state of every layer.
+        output : ndarray, shape (T, N, dirs*H), (N, T, dirs*H) if ``batch_first``, or (T, dirs*H)
+            Outputs of the last layer at every step (both directions concatenated).
+        h_n : ndarray, shape (L*dirs, N, H) or (L*dirs, H) unbatched
+            Final hidden state of every layer and direction.
         """
-        x3, unbatched = _layer.to_batch_first(x, self.input_size, self.batch_first, self.dtype)
-        h0 = _layer.check_state(
-            "hx", hx, self.num_layers, x3.shape[0], self.hidden_size, unbatched, self.dtype
-        )
-        caches, h_n, inp = [], [], x3
-        for layer in range(self.num_layers):
-            inp, cache = rnn_forward(inp, h0[layer], *self._weights(layer), self.nonlinearity)
-            caches.append(cache)
-            h_n.append(inp[:, -1])
-        self._caches, self._unbatched = caches, unbatched
-        h_n_arr = np.stack(h_n)
-        output = _layer.from_batch_first(inp, self.batch_first, unbatched)
-        return output, (h_n_arr[:, 0] if unbatched else h_n_arr)
-
-    __call__ = forward
+        return super().forward(x, hx, lengths)
 
     def backward(self, d_output: np.ndarray, d_h_n: np.ndarray | None = None) -> np.ndarray:
-        """Backpropagate through every layer and step of the last :meth:`forward`.
-
-        Fills :attr:`grads` (same keys and shapes as :attr:`params`, overwritten, not accumulated)
-        and :attr:`d_hx`, the gradient of the initial state.
+        """Backpropagate through every layer, direction and step of the last :meth:`forward`.
 
         Parameters
         ----------
-        d_output : ndarray, same shape as ``output``
-            Gradient of the loss with respect to ``output``.
-        d_h_n : ndarray, same shape as ``h_n``, optional
-            Gradient of the loss with respect to ``h_n``; zeros if omitted.
+        d_output : ndarray, shape of ``output``
+        d_h_n : ndarray, shape of ``h_n``, optional (zeros if omitted)
 
         Returns
         -------
-        dx : ndarray, same shape as ``x``
+        dx : ndarray, shape of ``x``
+            Also fills :attr:`grads` (keys of :attr:`params`) and :attr:`d_hx`.
         """
-        if self._caches is None:
-            raise RuntimeError("backward called before forward: run forward(x) first")
-        top = self._caches[-1].h
-        N, T, H = top.shape
-        out_shape = (T, H) if self._unbatched else ((N, T, H) if self.batch_first else (T, N, H))
-        check_array("d_output", d_output, out_shape, {}, self.dtype)
-        d_out = _layer.to_batch_first(d_output, H, self.batch_first, self.dtype)[0]
-        dh_n = _layer.check_state(
-            "d_h_n", d_h_n, self.num_layers, N, H, self._unbatched, self.dtype
-        )
-        d_hx = np.empty((self.num_layers, N, H), dtype=self.dtype)
-        for layer in reversed(range(self.num_layers)):
-            dh = d_out.copy()
-            dh[:, -1] += dh_n[layer]  # h_n is the last step's state, so its gradient joins there
-            d_out, d_hx[layer], dWx, dWh, db = rnn_backward(dh, self._caches[layer])
-            self.grads[f"weight_ih_l{layer}"] = dWx.T
-            self.grads[f"weight_hh_l{layer}"] = dWh.T
-            if self.bias:  # b = bias_ih + bias_hh, so both receive db
-                self.grads[f"bias_ih_l{layer}"] = db
-                self.grads[f"bias_hh_l{layer}"] = db.copy()
-        self.d_hx = d_hx[:, 0] if self._unbatched else d_hx
-        return _layer.from_batch_first(d_out, self.batch_first, self._unbatched)
-
-    @classmethod
-    def from_torch(cls, module: object, dtype: np.dtype | type | None = None) -> RNN:
-        """Build an :class:`RNN` with the configuration and weights of a ``torch.nn.RNN`` (or of a
-        :class:`course_lib.nn_torch.RNN`). ``dtype`` defaults to the module's own."""
-        import torch
-
-        if not isinstance(module, torch.nn.Module) or not hasattr(module, "nonlinearity"):
-            raise TypeError(
-                f"module must be a torch.nn.RNN or course_lib.nn_torch.RNN, got {type(module).__name__}"
-            )
-        if getattr(module, "bidirectional", False):
-            raise ValueError("module is bidirectional; course_lib.nn_numpy.RNN is unidirectional")
-        state = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
-        layer = cls(
-            module.input_size, module.hidden_size, module.num_layers, module.nonlinearity,
-            module.bias, module.batch_first,
-            dtype=dtype or state["weight_ih_l0"].dtype,
-        )
-        layer.load_state_dict(state)
-        return layer
-
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy arrays into :attr:`params`; keys and shapes must match exactly."""
-        missing = sorted(set(self.params) - set(state))
-        unexpected = sorted(set(state) - set(self.params))
-        if missing or unexpected:
-            raise KeyError(f"state keys differ: missing {missing}, unexpected {unexpected}")
-        for name, value in state.items():
-            value = np.asarray(value)
-            if value.shape != self.params[name].shape:
-                raise ValueError(
-                    f"state[{name!r}] must have shape {self.params[name].shape}, got {value.shape}"
-                )
-            self.params[name] = value.astype(self.dtype, copy=True)
-
-    def to_torch(self) -> object:
-        """A ``torch.nn.RNN`` with this layer's configuration, weights and dtype."""
-        import torch
-
-        module = torch.nn.RNN(
-            self.input_size, self.hidden_size, self.num_layers, self.nonlinearity, self.bias,
-            self.batch_first, dtype=torch.float64 if self.dtype == np.float64 else torch.float32,
-        )
-        module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in self.params.items()})
-        return module
+        return super().backward(d_output, d_h_n)

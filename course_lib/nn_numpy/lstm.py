@@ -1,0 +1,363 @@
+"""Long short-term memory (Hochreiter and Schmidhuber, 1997) in NumPy, with hand-written backward passes.
+
+Gate order follows PyTorch so that ``torch.nn.LSTM`` can serve as the oracle: the 4H columns of
+``Wx``, ``Wh`` and ``b`` are the blocks i (input gate), f (forget gate), g (candidate), o (output
+gate). One step, in the row-vector convention of :mod:`course_lib.nn_numpy`::
+
+    a = x @ Wx + h_prev @ Wh + b                     # (N, 4H)
+    i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o)
+    g = tanh(a_g)
+    c_next = f * c_prev + i * g                      # the additive "conveyor" update
+    h_next = o * tanh(c_next)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_lib._checks import check_array, check_mask
+from course_lib.nn_numpy._layer import RecurrentLayer
+
+__all__ = [
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "LSTMStepCache",
+    "LSTMCache",
+    "sigmoid",
+    "LSTM",
+]
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _check_args(x, x_shape, states, Wx, Wh, b) -> None:
+    """Weights first (they fix D and H, and 4H), then x and the states; x fixes the dtype."""
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        check_array("x", x, x_shape, {})
+    dims: dict[str, tuple[int, str]] = {}
+    check_array("Wh", Wh, (None, None), dims, x.dtype)
+    H = Wh.shape[0]
+    check_array("Wh", Wh, ("H", 4 * H), dims, x.dtype)
+    check_array("Wx", Wx, ("D", 4 * H), dims, x.dtype)
+    check_array("b", b, (4 * H,), dims, x.dtype)
+    check_array("x", x, x_shape, dims, x.dtype)
+    for name, value in states:
+        check_array(name, value, ("N", "H"), dims, x.dtype)
+
+
+def _gates(a: np.ndarray, H: int) -> np.ndarray:
+    """Apply the gate nonlinearities in place to ``a`` (..., 4H): sigmoid on i, f, o; tanh on g."""
+    a[..., : 2 * H] = sigmoid(a[..., : 2 * H])
+    a[..., 2 * H : 3 * H] = np.tanh(a[..., 2 * H : 3 * H])
+    a[..., 3 * H :] = sigmoid(a[..., 3 * H :])
+    return a
+
+
+def _gate_grads(dc_total, dh, gates, c_prev, tanh_c, H):
+    """Gradient at the gates' pre-activations (N, 4H) and at c_prev, for one step."""
+    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    dc = dc_total + dh * o * (1 - tanh_c * tanh_c)  # c_next reaches the loss directly and via h
+    da = np.empty_like(gates)
+    da[:, :H] = dc * g * i * (1 - i)  # input gate
+    da[:, H : 2 * H] = dc * c_prev * f * (1 - f)  # forget gate
+    da[:, 2 * H : 3 * H] = dc * i * (1 - g * g)  # candidate
+    da[:, 3 * H :] = dh * tanh_c * o * (1 - o)  # output gate
+    return da, dc * f
+
+
+@dataclass
+class LSTMStepCache:
+    """What :func:`lstm_step_backward` needs from the forward step."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, 4H)
+    Wh: np.ndarray  # (H, 4H)
+    gates: np.ndarray  # (N, 4H): i, f, g, o after their nonlinearities
+    tanh_c: np.ndarray  # (N, H)
+
+
+def lstm_step_forward(
+    x: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, LSTMStepCache]:
+    """One LSTM step.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    h_prev : ndarray, shape (N, H)
+    c_prev : ndarray, shape (N, H)
+        Previous cell state.
+    Wx : ndarray, shape (D, 4H)
+        Input weights, column blocks i, f, g, o.
+    Wh : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+
+    Returns
+    -------
+    h_next : ndarray, shape (N, H)
+    c_next : ndarray, shape (N, H)
+    cache : LSTMStepCache
+    """
+    _check_args(x, ("N", "D"), (("h_prev", h_prev), ("c_prev", c_prev)), Wx, Wh, b)
+    H = h_prev.shape[1]
+    gates = _gates(x @ Wx + h_prev @ Wh + b, H)
+    c_next = gates[:, H : 2 * H] * c_prev + gates[:, :H] * gates[:, 2 * H : 3 * H]
+    tanh_c = np.tanh(c_next)
+    h_next = gates[:, 3 * H :] * tanh_c
+    return h_next, c_next, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, gates, tanh_c)
+
+
+def lstm_step_backward(
+    dh_next: np.ndarray, dc_next: np.ndarray, cache: LSTMStepCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of :func:`lstm_step_forward`.
+
+    Parameters
+    ----------
+    dh_next : ndarray, shape (N, H)
+    dc_next : ndarray, shape (N, H)
+        Gradient with respect to ``c_next`` from later steps (zeros at the last step).
+    cache : LSTMStepCache
+
+    Returns
+    -------
+    dx : (N, D), dh_prev : (N, H), dc_prev : (N, H), dWx : (D, 4H), dWh : (H, 4H), db : (4H,)
+    """
+    shape, dtype = cache.h_prev.shape, cache.h_prev.dtype
+    check_array("dh_next", dh_next, shape, {}, dtype)
+    check_array("dc_next", dc_next, shape, {}, dtype)
+    da, dc_prev = _gate_grads(dc_next, dh_next, cache.gates, cache.c_prev, cache.tanh_c, shape[1])
+    return (
+        da @ cache.Wx.T,
+        da @ cache.Wh.T,
+        dc_prev,
+        cache.x.T @ da,
+        cache.h_prev.T @ da,
+        da.sum(axis=0),
+    )
+
+
+@dataclass
+class LSTMCache:
+    """What :func:`lstm_backward` needs from the forward pass over a sequence.
+
+    Per step it keeps the four gate activations (4H), the cell state and its tanh (2H), and the
+    hidden state (H): 7·N·H numbers per step, besides the input.
+    """
+
+    x: np.ndarray  # (N, T, D)
+    h0: np.ndarray  # (N, H)
+    c0: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, 4H)
+    Wh: np.ndarray  # (H, 4H)
+    gates: np.ndarray  # (N, T, 4H)
+    c: np.ndarray  # (N, T, H): cell state after each step (held, not updated, where masked)
+    tanh_c: np.ndarray  # (N, T, H)
+    h: np.ndarray  # (N, T, H): hidden state after each step (held where masked)
+    mask: np.ndarray | None  # (N, T) bool, or None when every step is valid
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays that grow with the sequence (kept for the backward pass)."""
+        return sum(a.nbytes for a in (self.x, self.gates, self.c, self.tanh_c, self.h))
+
+
+def lstm_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+    c0: np.ndarray | None = None,
+    *,
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, LSTMCache]:
+    """Run an LSTM over a whole sequence.
+
+    The input projection ``x @ Wx + b`` of every step is one matrix product before the loop;
+    inside the loop only ``h @ Wh`` and elementwise work remain.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+    h0 : ndarray, shape (N, H)
+    Wx : ndarray, shape (D, 4H)
+    Wh : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+    c0 : ndarray, shape (N, H), optional
+        Initial cell state; zeros if omitted.
+    mask : ndarray of bool, shape (N, T), optional
+        False marks padding: there the state is held and the output is zero (variable-length
+        batches). Omitted means every step is valid.
+
+    Returns
+    -------
+    h : ndarray, shape (N, T, H)
+        Hidden state (the output) of every step; zero where ``mask`` is False.
+    cache : LSTMCache
+        The final states are ``cache.h[:, -1]`` and ``cache.c[:, -1]``.
+    """
+    c0 = np.zeros_like(h0) if c0 is None and isinstance(h0, np.ndarray) else c0
+    _check_args(x, ("N", "T", "D"), (("h0", h0), ("c0", c0)), Wx, Wh, b)
+    N, T, _ = x.shape
+    mask = check_mask(mask, N, T)
+    H = h0.shape[1]
+    gates = x @ Wx + b  # (N, T, 4H): input part of every step; completed step by step
+    c = np.empty((N, T, H), dtype=x.dtype)
+    tanh_c = np.empty_like(c)
+    h = np.empty_like(c)
+    h_prev, c_prev = h0, c0
+    for t in range(T):
+        gt = gates[:, t]
+        gt += h_prev @ Wh
+        _gates(gt, H)
+        c[:, t] = gt[:, H : 2 * H] * c_prev + gt[:, :H] * gt[:, 2 * H : 3 * H]
+        np.tanh(c[:, t], out=tanh_c[:, t])
+        h[:, t] = gt[:, 3 * H :] * tanh_c[:, t]
+        if mask is not None:  # padded sequences hold their state
+            keep = ~mask[:, t, None]
+            c[:, t] = np.where(keep, c_prev, c[:, t])
+            h[:, t] = np.where(keep, h_prev, h[:, t])
+        h_prev, c_prev = h[:, t], c[:, t]
+    out = h if mask is None else h * mask[:, :, None]
+    return out, LSTMCache(x, h0, c0, Wx, Wh, gates, c, tanh_c, h, mask)
+
+
+def lstm_backward_full(
+    dh: np.ndarray,
+    cache: LSTMCache,
+    dh_last: np.ndarray | None = None,
+    dc_last: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """BPTT for :func:`lstm_forward` with gradients for the final states too.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, T, H)
+        Upstream gradient of every output step.
+    cache : LSTMCache
+    dh_last, dc_last : ndarray, shape (N, H), optional
+        Upstream gradients of the final hidden and cell states (``cache.h[:, -1]``,
+        ``cache.c[:, -1]``), as a layer's ``h_n`` and ``c_n``.
+
+    Returns
+    -------
+    dx : (N, T, D), dh0 : (N, H), dc0 : (N, H), dWx : (D, 4H), dWh : (H, 4H), db : (4H,)
+    """
+    x, Wh = cache.x, cache.Wh
+    N, T, D = x.shape
+    H = cache.h0.shape[1]
+    check_array("dh", dh, (N, T, H), {}, x.dtype)
+    mask = cache.mask
+    if mask is not None:
+        dh = dh * mask[:, :, None]  # padded outputs are constant zeros
+    dh_carry = np.zeros_like(cache.h0) if dh_last is None else dh_last.copy()
+    dc_carry = np.zeros_like(cache.h0) if dc_last is None else dc_last.copy()
+    da = np.empty_like(cache.gates)  # gradient at the gates' pre-activations, every step
+    for t in reversed(range(T)):
+        gh = dh[:, t] + dh_carry  # everything that reaches h_t
+        gc = dc_carry
+        c_prev = cache.c[:, t - 1] if t > 0 else cache.c0
+        if mask is not None:
+            m = mask[:, t, None]
+            da[:, t], dc_prev = _gate_grads(gc * m, gh * m, cache.gates[:, t], c_prev, cache.tanh_c[:, t], H)
+            dh_carry = da[:, t] @ Wh.T + gh * ~m  # held states pass their gradient straight back
+            dc_carry = dc_prev + gc * ~m
+        else:
+            da[:, t], dc_carry = _gate_grads(gc, gh, cache.gates[:, t], c_prev, cache.tanh_c[:, t], H)
+            dh_carry = da[:, t] @ Wh.T
+    h_prev = np.concatenate([cache.h0[:, None], cache.h[:, :-1]], axis=1)
+    da2 = da.reshape(N * T, 4 * H)
+    dx = (da2 @ cache.Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da2
+    dWh = h_prev.reshape(N * T, H).T @ da2
+    return dx, dh_carry, dc_carry, dWx, dWh, da2.sum(axis=0)
+
+
+def lstm_backward(
+    dh: np.ndarray, cache: LSTMCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backpropagation through time for :func:`lstm_forward`.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, T, H)
+        Upstream gradient of the loss with respect to every output ``h[:, t]``.
+    cache : LSTMCache
+
+    Returns
+    -------
+    dx : (N, T, D), dh0 : (N, H), dWx : (D, 4H), dWh : (H, 4H), db : (4H,)
+        (The gradient of ``c0`` is available from :func:`lstm_backward_full`.)
+    """
+    dx, dh0, _, dWx, dWh, db = lstm_backward_full(dh, cache)
+    return dx, dh0, dWx, dWh, db
+
+
+class LSTM(RecurrentLayer):
+    """A multi-layer, optionally bidirectional LSTM with the contract of ``torch.nn.LSTM``.
+
+    Constructor arguments as :class:`course_lib.nn_numpy.RNN` (without ``nonlinearity``); weights
+    are ``weight_ih_l{k}`` (4H, D_k), ``weight_hh_l{k}`` (4H, H), ``bias_ih_l{k}`` and
+    ``bias_hh_l{k}`` (4H,), blocks in the order i, f, g, o, plus ``_reverse`` copies when
+    bidirectional. After :meth:`backward`, :attr:`d_hx` is the pair ``(d_h_0, d_c_0)``.
+    """
+
+    gates = 4
+    n_states = 2
+    torch_name = "LSTM"
+
+    def _run(self, x, states, weights, mask):
+        Wx, Wh, b_ih, b_hh = weights
+        out, cache = lstm_forward(x, states[0], Wx, Wh, b_ih + b_hh, states[1], mask=mask)
+        return out, (cache.h[:, -1], cache.c[:, -1]), cache
+
+    def _grad(self, d_out, d_finals, cache):
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward_full(d_out, cache, *d_finals)
+        return dx, (dh0, dc0), (dWx, dWh, db, db.copy())
+
+    def forward(self, x: np.ndarray, hx=None, lengths=None):
+        """Run every layer and direction over the sequence.
+
+        Parameters
+        ----------
+        x : ndarray, shape (T, N, D), (N, T, D) if ``batch_first``, or (T, D) unbatched
+        hx : tuple (h_0, c_0) of ndarrays, each (L*dirs, N, H) or (L*dirs, H) unbatched, optional
+        lengths : sequence of int, shape (N,), optional
+            As in :meth:`course_lib.nn_numpy.RNN.forward`.
+
+        Returns
+        -------
+        output : ndarray, shape (T, N, dirs*H), (N, T, dirs*H) if ``batch_first``, or (T, dirs*H)
+        (h_n, c_n) : tuple of ndarrays, each (L*dirs, N, H) or (L*dirs, H) unbatched
+        """
+        return super().forward(x, hx, lengths)
+
+    def backward(self, d_output: np.ndarray, d_h_n: np.ndarray | None = None, d_c_n: np.ndarray | None = None):
+        """Backpropagate the last :meth:`forward`; fill :attr:`grads` and :attr:`d_hx`.
+
+        Parameters
+        ----------
+        d_output : ndarray, shape of ``output``
+        d_h_n, d_c_n : ndarray, shape of ``h_n`` and ``c_n``, optional (zeros if omitted)
+
+        Returns
+        -------
+        dx : ndarray, shape of ``x``
+        """
+        return super().backward(d_output, d_h_n, d_c_n)
