@@ -72,6 +72,7 @@ def torch_module(case: Case, seed: int = 0) -> torch.nn.Module:
 
 def run_torch(module: torch.nn.Module, case: Case, x, hx, d_out, d_fin, device="cpu"):
     """Run ``module`` (torch.nn or ours) the torch.nn way; return numpy results and gradients."""
+    module.zero_grad(set_to_none=True)  # gradients of an earlier run must not accumulate
     xt = torch.from_numpy(x).to(device).requires_grad_()
     hxt = None
     if hx is not None:

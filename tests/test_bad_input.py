@@ -142,7 +142,7 @@ def test_torch_module_errors():
         m(torch.zeros(5, 2, 4, dtype=torch.float64))
     with pytest.raises(TypeError, match="x has dtype torch.float32 but the parameters are"):
         m(torch.zeros(5, 2, 3))
-    with pytest.raises(TypeError, match="x must be a torch.Tensor, got ndarray"):
+    with pytest.raises(TypeError, match="x must be a torch.Tensor or PackedSequence, got ndarray"):
         m(np.zeros((5, 2, 3)))
     with pytest.raises(ValueError, match=r"hx must have shape \(2, 2, 4\).*got \(2, 4\)"):
         m(torch.zeros(5, 2, 3, dtype=torch.float64), torch.zeros(2, 4, dtype=torch.float64))

@@ -1,10 +1,16 @@
-"""PyTorch versions of the course's layers, built from tensor operations, on any device."""
+"""PyTorch versions of the course's layers, built from tensor operations, on any device.
+
+``RNN``, ``LSTM`` and ``GRU`` have the surface of ``torch.nn.RNN``/``LSTM``/``GRU`` (so state dicts
+load both ways) plus a ``lengths=`` keyword; ``fast=False`` selects the readable step-by-step loop.
+"""
 
 import torch
 
+from course_lib.nn_torch.gru import GRU
+from course_lib.nn_torch.lstm import LSTM
 from course_lib.nn_torch.rnn import RNN
 
-__all__ = ["RNN", "pick_device"]
+__all__ = ["GRU", "LSTM", "RNN", "pick_device"]
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
