@@ -156,25 +156,42 @@ def lstm_step_backward(
 class LSTMCache:
     """What :func:`lstm_backward` needs from the forward pass over a sequence.
 
-    Per step it keeps the four gate activations (4H), the cell state and its tanh (2H), and the
+    Arrays are stored time-major, (T, N, ...), so that each step's slice is contiguous in memory.
+    Per step it keeps the four gate activations (4H), the cell state and its tanh (2H) and the
     hidden state (H): 7·N·H numbers per step, besides the input.
     """
 
-    x: np.ndarray  # (N, T, D)
+    x: np.ndarray  # (T, N, D), time-major copy of the input
     h0: np.ndarray  # (N, H)
     c0: np.ndarray  # (N, H)
     Wx: np.ndarray  # (D, 4H)
     Wh: np.ndarray  # (H, 4H)
-    gates: np.ndarray  # (N, T, 4H)
-    c: np.ndarray  # (N, T, H): cell state after each step (held, not updated, where masked)
-    tanh_c: np.ndarray  # (N, T, H)
-    h: np.ndarray  # (N, T, H): hidden state after each step (held where masked)
-    mask: np.ndarray | None  # (N, T) bool, or None when every step is valid
+    gates_tm: np.ndarray  # (T, N, 4H): i, f, g, o after their nonlinearities
+    c_tm: np.ndarray  # (T, N, H): cell state after each step (held, not updated, where masked)
+    tanh_c_tm: np.ndarray  # (T, N, H)
+    h_tm: np.ndarray  # (T, N, H): hidden state after each step (held where masked)
+    mask: np.ndarray | None  # (T, N, 1) bool, or None when every step is valid
+
+    # Batch-first views, for reading (plots of gate activations, final states).
+    @property
+    def gates(self) -> np.ndarray:
+        """Gate activations i, f, g, o of every step, (N, T, 4H)."""
+        return self.gates_tm.transpose(1, 0, 2)
+
+    @property
+    def c(self) -> np.ndarray:
+        """Cell states (N, T, H); ``c[:, -1]`` is the final cell state."""
+        return self.c_tm.transpose(1, 0, 2)
+
+    @property
+    def h(self) -> np.ndarray:
+        """Hidden states (N, T, H); ``h[:, -1]`` is the final hidden state."""
+        return self.h_tm.transpose(1, 0, 2)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays that grow with the sequence (kept for the backward pass)."""
-        return sum(a.nbytes for a in (self.x, self.gates, self.c, self.tanh_c, self.h))
+        return sum(a.nbytes for a in (self.x, self.gates_tm, self.c_tm, self.tanh_c_tm, self.h_tm))
 
 
 def lstm_forward(
@@ -189,8 +206,12 @@ def lstm_forward(
 ) -> tuple[np.ndarray, LSTMCache]:
     """Run an LSTM over a whole sequence.
 
-    The input projection ``x @ Wx + b`` of every step is one matrix product before the loop;
-    inside the loop only ``h @ Wh`` and elementwise work remain.
+    The same computation as calling :func:`lstm_step_forward` T times, arranged for speed: the
+    input projection ``x @ Wx + b`` of every step is one matrix product before the loop; arrays
+    are time-major so each step reads contiguous memory; and the work inside the loop is done in
+    place in preallocated arrays. The sigmoid is computed as ``0.5 * tanh(a / 2) + 0.5`` (an
+    identity), so that one ``tanh`` call covers all four gates of a step: the columns of the
+    i, f, o blocks of the weights are halved once, before the loop.
 
     Parameters
     ----------
@@ -214,28 +235,42 @@ def lstm_forward(
     """
     c0 = np.zeros_like(h0) if c0 is None and isinstance(h0, np.ndarray) else c0
     _check_args(x, ("N", "T", "D"), (("h0", h0), ("c0", c0)), Wx, Wh, b)
-    N, T, _ = x.shape
-    mask = check_mask(mask, N, T)
+    N, T, D = x.shape
     H = h0.shape[1]
-    gates = x @ Wx + b  # (N, T, 4H): input part of every step; completed step by step
-    c = np.empty((N, T, H), dtype=x.dtype)
+    mask_tm = None if mask is None else check_mask(mask, N, T).T[:, :, None]
+    half = np.ones(4 * H, dtype=x.dtype)  # halve the sigmoid gates' columns: tanh(a/2) below
+    half[: 2 * H] = half[3 * H :] = 0.5
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+    gates = (x_tm.reshape(T * N, D) @ (Wx * half)).reshape(T, N, 4 * H)
+    gates += b * half
+    Wh_half = Wh * half
+    c = np.empty((T, N, H), dtype=x.dtype)
     tanh_c = np.empty_like(c)
     h = np.empty_like(c)
+    ig = np.empty((N, H), dtype=x.dtype)
+    rec = np.empty((N, 4 * H), dtype=x.dtype)
     h_prev, c_prev = h0, c0
     for t in range(T):
-        gt = gates[:, t]
-        gt += h_prev @ Wh
-        _gates(gt, H)
-        c[:, t] = gt[:, H : 2 * H] * c_prev + gt[:, :H] * gt[:, 2 * H : 3 * H]
-        np.tanh(c[:, t], out=tanh_c[:, t])
-        h[:, t] = gt[:, 3 * H :] * tanh_c[:, t]
-        if mask is not None:  # padded sequences hold their state
-            keep = ~mask[:, t, None]
-            c[:, t] = np.where(keep, c_prev, c[:, t])
-            h[:, t] = np.where(keep, h_prev, h[:, t])
-        h_prev, c_prev = h[:, t], c[:, t]
-    out = h if mask is None else h * mask[:, :, None]
-    return out, LSTMCache(x, h0, c0, Wx, Wh, gates, c, tanh_c, h, mask)
+        a = gates[t]
+        np.matmul(h_prev, Wh_half, out=rec)
+        a += rec
+        np.tanh(a, out=a)  # g is done; i, f, o need the affine step of the sigmoid identity
+        for block in (a[:, : 2 * H], a[:, 3 * H :]):
+            block *= 0.5
+            block += 0.5
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        np.multiply(f, c_prev, out=c[t])
+        np.multiply(i, g, out=ig)
+        c[t] += ig
+        if mask_tm is not None:  # padded sequences hold their state
+            np.copyto(c[t], c_prev, where=~mask_tm[t])
+        np.tanh(c[t], out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=h[t])
+        if mask_tm is not None:
+            np.copyto(h[t], h_prev, where=~mask_tm[t])
+        h_prev, c_prev = h[t], c[t]
+    out = h if mask_tm is None else h * mask_tm
+    return out.transpose(1, 0, 2), LSTMCache(x_tm, h0, c0, Wx, Wh, gates, c, tanh_c, h, mask_tm)
 
 
 def lstm_backward_full(
@@ -246,46 +281,87 @@ def lstm_backward_full(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """BPTT for :func:`lstm_forward` with gradients for the final states too.
 
+    Per step, with ``gh`` the gradient reaching ``h_t`` and ``gc`` the one reaching ``c_t``::
+
+        dc   = gc + gh * o * (1 - tanh(c_t)^2)
+        da_i = dc * g * i (1 - i)        da_f = dc * c_{t-1} * f (1 - f)
+        da_g = dc * i * (1 - g^2)        da_o = gh * tanh(c_t) * o (1 - o)
+        gh_{t-1} = da @ Wh^T (+ upstream)        gc_{t-1} = dc * f
+
+    The loop works on one step's small, cache-resident arrays, in place in preallocated buffers;
+    the weight gradients are sums over steps, so they are one matrix product each after the loop.
+
     Parameters
     ----------
     dh : ndarray, shape (N, T, H)
         Upstream gradient of every output step.
     cache : LSTMCache
     dh_last, dc_last : ndarray, shape (N, H), optional
-        Upstream gradients of the final hidden and cell states (``cache.h[:, -1]``,
-        ``cache.c[:, -1]``), as a layer's ``h_n`` and ``c_n``.
+        Upstream gradients of the final hidden and cell states (a layer's ``h_n`` and ``c_n``).
 
     Returns
     -------
     dx : (N, T, D), dh0 : (N, H), dc0 : (N, H), dWx : (D, 4H), dWh : (H, 4H), db : (4H,)
     """
-    x, Wh = cache.x, cache.Wh
-    N, T, D = x.shape
+    x, Wh, gates, mask = cache.x, cache.Wh, cache.gates_tm, cache.mask
+    T, N, D = x.shape
     H = cache.h0.shape[1]
     check_array("dh", dh, (N, T, H), {}, x.dtype)
-    mask = cache.mask
+    dh_tm = dh.transpose(1, 0, 2)
     if mask is not None:
-        dh = dh * mask[:, :, None]  # padded outputs are constant zeros
-    dh_carry = np.zeros_like(cache.h0) if dh_last is None else dh_last.copy()
-    dc_carry = np.zeros_like(cache.h0) if dc_last is None else dc_last.copy()
-    da = np.empty_like(cache.gates)  # gradient at the gates' pre-activations, every step
+        dh_tm = dh_tm * mask  # padded outputs are constant zeros
+    da = np.empty_like(gates)  # gradient at the gates' pre-activations, every step
+    WhT = np.ascontiguousarray(Wh.T)
+    gh, dc, tmp = (np.empty((N, H), dtype=x.dtype) for _ in range(3))
+    dh_carry = np.zeros((N, H), dtype=x.dtype) if dh_last is None else dh_last.copy()
+    dc_carry = np.zeros((N, H), dtype=x.dtype) if dc_last is None else dc_last.copy()
     for t in reversed(range(T)):
-        gh = dh[:, t] + dh_carry  # everything that reaches h_t
-        gc = dc_carry
-        c_prev = cache.c[:, t - 1] if t > 0 else cache.c0
+        i, f, g, o = (gates[t, :, k * H : (k + 1) * H] for k in range(4))
+        tc = cache.tanh_c_tm[t]
+        c_prev = cache.c_tm[t - 1] if t > 0 else cache.c0
+        np.add(dh_tm[t], dh_carry, out=gh)  # everything that reaches h_t
         if mask is not None:
-            m = mask[:, t, None]
-            da[:, t], dc_prev = _gate_grads(gc * m, gh * m, cache.gates[:, t], c_prev, cache.tanh_c[:, t], H)
-            dh_carry = da[:, t] @ Wh.T + gh * ~m  # held states pass their gradient straight back
-            dc_carry = dc_prev + gc * ~m
-        else:
-            da[:, t], dc_carry = _gate_grads(gc, gh, cache.gates[:, t], c_prev, cache.tanh_c[:, t], H)
-            dh_carry = da[:, t] @ Wh.T
-    h_prev = np.concatenate([cache.h0[:, None], cache.h[:, :-1]], axis=1)
-    da2 = da.reshape(N * T, 4 * H)
-    dx = (da2 @ cache.Wx.T).reshape(N, T, D)
-    dWx = x.reshape(N * T, D).T @ da2
-    dWh = h_prev.reshape(N * T, H).T @ da2
+            keep, held = mask[t], ~mask[t]
+            gh_pass, gc_pass = gh * held, dc_carry * held  # a held state passes its gradient back
+            gh *= keep
+            dc_carry *= keep
+        # dc = dc_carry + gh * o * (1 - tc^2)
+        np.multiply(tc, tc, out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        tmp *= o
+        np.multiply(gh, tmp, out=dc)
+        dc += dc_carry
+        d_i, d_f, d_g, d_o = (da[t, :, k * H : (k + 1) * H] for k in range(4))
+        # input gate: dc * g * i (1 - i)
+        np.subtract(1, i, out=d_i)
+        d_i *= i
+        d_i *= g
+        d_i *= dc
+        # forget gate: dc * c_prev * f (1 - f)
+        np.subtract(1, f, out=d_f)
+        d_f *= f
+        d_f *= c_prev
+        d_f *= dc
+        # candidate: dc * i * (1 - g^2)
+        np.multiply(g, g, out=d_g)
+        np.subtract(1, d_g, out=d_g)
+        d_g *= i
+        d_g *= dc
+        # output gate: gh * tanh(c) * o (1 - o)
+        np.subtract(1, o, out=d_o)
+        d_o *= o
+        d_o *= tc
+        d_o *= gh
+        np.matmul(da[t], WhT, out=dh_carry)
+        np.multiply(dc, f, out=dc_carry)
+        if mask is not None:
+            dh_carry += gh_pass
+            dc_carry += gc_pass
+    h_prev = np.concatenate([cache.h0[None], cache.h_tm[:-1]])
+    da2 = da.reshape(T * N, 4 * H)
+    dx = (da2 @ cache.Wx.T).reshape(T, N, D).transpose(1, 0, 2)
+    dWx = x.reshape(T * N, D).T @ da2
+    dWh = h_prev.reshape(T * N, H).T @ da2
     return dx, dh_carry, dc_carry, dWx, dWh, da2.sum(axis=0)
 
 
@@ -325,7 +401,7 @@ class LSTM(RecurrentLayer):
     def _run(self, x, states, weights, mask):
         Wx, Wh, b_ih, b_hh = weights
         out, cache = lstm_forward(x, states[0], Wx, Wh, b_ih + b_hh, states[1], mask=mask)
-        return out, (cache.h[:, -1], cache.c[:, -1]), cache
+        return out, (cache.h_tm[-1], cache.c_tm[-1]), cache
 
     def _grad(self, d_out, d_finals, cache):
         dx, dh0, dc0, dWx, dWh, db = lstm_backward_full(d_out, cache, *d_finals)
