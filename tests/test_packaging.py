@@ -34,4 +34,4 @@ def test_wheel_holds_course_lib_only(tmp_path):
     ).decode()
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     core = [r for r in requires if "extra ==" not in r]
-    assert sorted(core) == ["Requires-Dist: numpy>=1.24", "Requires-Dist: torch>=2.1"]
+    assert sorted(core) == ["Requires-Dist: numpy>=1.24", "Requires-Dist: torch>=2.1", "Requires-Dist: tqdm>=4.60"]
