@@ -9,8 +9,9 @@ import torch
 from course_lib.nn_torch.gru import GRU
 from course_lib.nn_torch.lstm import LSTM
 from course_lib.nn_torch.rnn import RNN
+from course_lib.nn_torch.seq2seq import Attention, Seq2Seq
 
-__all__ = ["GRU", "LSTM", "RNN", "pick_device"]
+__all__ = ["GRU", "LSTM", "RNN", "Attention", "Seq2Seq", "pick_device"]
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
