@@ -21,14 +21,16 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# One BLAS thread for the book and the tests: their matrices are small, and on a shared 2-core
+# machine OpenBLAS's spinning worker threads make small products far slower, not faster.
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --builder html -W --keep-going
+	OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter-book build . --builder html -W --keep-going
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check course_lib tests benchmarks
+	$(BIN)/ruff check course_lib tests benchmarks scripts book/_diagrams.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py

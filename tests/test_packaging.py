@@ -27,7 +27,13 @@ def test_wheel_holds_course_lib_only(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
     assert top == {"course_lib", next(t for t in top if t.endswith(".dist-info"))}
-    for module in ("course_lib/nn_numpy/rnn.py", "course_lib/nn_torch/rnn.py", "course_lib/gradcheck.py"):
+    for module in (
+        "course_lib/nn_numpy/rnn.py",
+        "course_lib/nn_torch/rnn.py",
+        "course_lib/gradcheck.py",
+        "course_lib/data/files/MANIFEST.json",
+        "course_lib/data/files/kjv.txt.gz",
+    ):
         assert module in names
     metadata = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("METADATA"))
