@@ -12,7 +12,7 @@ recurrent network reads.
 Nothing here imports torch.
 """
 
-from course_lib.data.batching import bucket_by_length, pad_sequences, padding_fraction
+from course_lib.data.batching import bucket_by_length, pad_sequences, padding_fraction, random_batches
 from course_lib.data.datasets import Dataset, UnknownDatasetError, available, bag_of_words_baseline, load
 from course_lib.data.vocab import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, CharVocab, Vocab, WordVocab
 from course_lib.data.windows import TimeSplit, make_windows, n_windows, split_by_time
@@ -37,5 +37,6 @@ __all__ = [
     "n_windows",
     "pad_sequences",
     "padding_fraction",
+    "random_batches",
     "split_by_time",
 ]
