@@ -24,6 +24,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 # One BLAS thread for the book and the tests: their matrices are small, and on a shared 2-core
 # machine OpenBLAS's spinning worker threads make small products far slower, not faster.
 book: $(STAMP)
+	$(BIN)/python scripts/book_cache_guard.py _build
 	OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter-book build . --builder html -W --keep-going
 
 test: $(STAMP)
