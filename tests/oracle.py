@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from course_lib.gradcheck import rel_error
+
 KINDS = ("RNN", "LSTM", "GRU")
 
 
@@ -97,3 +99,19 @@ def run_torch(module: torch.nn.Module, case: Case, x, hx, d_out, d_fin, device="
         "d_hx": None if hxt is None else [as_np(h.grad) for h in hxt],
         "grads": {n: as_np(p.grad) for n, p in module.named_parameters()},
     }
+
+
+def assert_match(ours: dict, ref: dict, tol: float) -> None:
+    """Outputs, final states, input and initial-state gradients and every parameter gradient agree."""
+    assert ours["output"].shape == ref["output"].shape
+    assert rel_error(ours["output"], ref["output"]) < tol, "output"
+    for k, (a, b) in enumerate(zip(ours["finals"], ref["finals"], strict=True)):
+        assert a.shape == b.shape and rel_error(a, b) < tol, f"final state {k}"
+    assert rel_error(ours["dx"], ref["dx"]) < tol, "dx"
+    if ref["d_hx"] is not None:
+        for k, (a, b) in enumerate(zip(ours["d_hx"], ref["d_hx"], strict=True)):
+            assert rel_error(a, b) < tol, f"gradient of initial state {k}"
+    assert list(ours["grads"]) == list(ref["grads"])
+    for name, g in ref["grads"].items():
+        assert ours["grads"][name].shape == g.shape, name
+        assert rel_error(ours["grads"][name], g) < tol, name

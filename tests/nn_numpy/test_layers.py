@@ -8,7 +8,7 @@ import pytest
 from course_lib import nn_numpy
 from course_lib.gradcheck import numerical_gradient, rel_error
 from tests.conftest import FLOAT32_RTOL, FLOAT64_RTOL
-from tests.oracle import Case, all_cases, make_data, run_torch, torch_module
+from tests.oracle import Case, all_cases, assert_match, make_data, run_torch, torch_module
 
 
 def run_ours(case: Case, module, x, hx, d_out, d_fin):
@@ -21,26 +21,11 @@ def run_ours(case: Case, module, x, hx, d_out, d_fin):
     return {"output": out, "finals": list(fins), "dx": dx, "d_hx": list(d_hx), "grads": layer.grads}
 
 
-def assert_match(ours, ref, case: Case, tol: float):
-    assert ours["output"].shape == ref["output"].shape
-    assert rel_error(ours["output"], ref["output"]) < tol, "output"
-    for k, (a, b) in enumerate(zip(ours["finals"], ref["finals"], strict=True)):
-        assert a.shape == b.shape and rel_error(a, b) < tol, f"final state {k}"
-    assert rel_error(ours["dx"], ref["dx"]) < tol, "dx"
-    if ref["d_hx"] is not None:
-        for k, (a, b) in enumerate(zip(ours["d_hx"], ref["d_hx"], strict=True)):
-            assert rel_error(a, b) < tol, f"gradient of initial state {k}"
-    assert list(ours["grads"]) == list(ref["grads"])
-    for name, g in ref["grads"].items():
-        assert ours["grads"][name].shape == g.shape
-        assert rel_error(ours["grads"][name], g) < tol, name
-
-
 @pytest.mark.parametrize("case", all_cases(), ids=str)
 def test_matches_torch_nn(case):
     module = torch_module(case)
     data = make_data(case)
-    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), case, FLOAT64_RTOL)
+    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), FLOAT64_RTOL)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
@@ -49,7 +34,7 @@ def test_float32_matches_torch_nn(kind, lengths):
     case = Case(kind, 2, True, True, lengths, True, dtype="float32")
     module = torch_module(case)
     data = make_data(case)
-    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), case, FLOAT32_RTOL)
+    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), FLOAT32_RTOL)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
@@ -57,7 +42,7 @@ def test_without_bias(kind):
     case = Case(kind, 2, True, False, (2, 5, 3), True, bias=False)
     module = torch_module(case)
     data = make_data(case)
-    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), case, FLOAT64_RTOL)
+    assert_match(run_ours(case, module, *data), run_torch(module, case, *data), FLOAT64_RTOL)
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])

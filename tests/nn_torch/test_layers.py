@@ -10,7 +10,7 @@ import torch
 from course_lib import nn_numpy, nn_torch
 from course_lib.gradcheck import rel_error
 from tests.conftest import FLOAT32_RTOL, FLOAT64_RTOL, requires_cuda
-from tests.oracle import Case, all_cases, make_data, run_torch, torch_module
+from tests.oracle import Case, all_cases, assert_match, make_data, run_torch, torch_module
 
 
 def ours_from(module: torch.nn.Module, case: Case, fast: bool, device="cpu") -> torch.nn.Module:
@@ -21,20 +21,6 @@ def ours_from(module: torch.nn.Module, case: Case, fast: bool, device="cpu") -> 
     )
     ours.load_state_dict(module.state_dict())
     return ours
-
-
-def assert_match(ours, ref, tol):
-    assert ours["output"].shape == ref["output"].shape
-    assert rel_error(ours["output"], ref["output"]) < tol, "output"
-    for k, (a, b) in enumerate(zip(ours["finals"], ref["finals"], strict=True)):
-        assert a.shape == b.shape and rel_error(a, b) < tol, f"final state {k}"
-    assert rel_error(ours["dx"], ref["dx"]) < tol, "dx"
-    if ref["d_hx"] is not None:
-        for k, (a, b) in enumerate(zip(ours["d_hx"], ref["d_hx"], strict=True)):
-            assert rel_error(a, b) < tol, f"gradient of initial state {k}"
-    assert list(ours["grads"]) == list(ref["grads"])
-    for name, g in ref["grads"].items():
-        assert rel_error(ours["grads"][name], g) < tol, name
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "readable"])
