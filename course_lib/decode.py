@@ -41,7 +41,7 @@ def reorder_state(state: Any, index: Tensor, batch_dim: int = 1) -> Any:
     raise TypeError(f"state must be tensors in tuples or lists, got {type(state).__name__}; pass reorder=")
 
 
-def _check(max_len: int, log_probs: Tensor, B: int) -> None:
+def _check(log_probs: Tensor, B: int) -> None:
     if log_probs.dim() != 2 or log_probs.shape[0] != B:
         raise ValueError(f"step must return log_probs of shape (B={B}, V), got {tuple(log_probs.shape)}")
 
@@ -88,7 +88,7 @@ def sample(
     out: list[int] = []
     for _ in range(max_len):
         log_probs, state = step(token, state)
-        _check(max_len, log_probs, 1)
+        _check(log_probs, 1)
         scores = log_probs[0].float().cpu()
         if temperature == 0:
             choice = int(scores.argmax())
@@ -149,7 +149,7 @@ def beam_search(
     finished: list[Hypothesis] = []
     for t in range(max_len):
         log_probs, state = step(tokens, state)
-        _check(max_len, log_probs, len(seqs))
+        _check(log_probs, len(seqs))
         log_probs = log_probs.float().cpu()
         V = log_probs.shape[1]
         candidates = (totals[:, None] + log_probs).reshape(-1)

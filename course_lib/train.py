@@ -63,9 +63,10 @@ class History:
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         epochs = range(1, len(self.train_loss) + 1)
-        ax.plot(epochs, self.train_loss, marker="o", label="training loss")
+        marker = {"marker": "o"} if len(self.train_loss) <= 40 else {}  # markers clutter long runs
+        ax.plot(epochs, self.train_loss, **marker, label="training loss")
         if self.val_loss:
-            ax.plot(epochs, self.val_loss, marker="s", label="validation loss")
+            ax.plot(epochs, self.val_loss, **marker, label="validation loss")
             ax.axvline(self.best_epoch + 1, color="grey", linestyle=":", label="best epoch")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
