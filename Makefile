@@ -35,6 +35,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
+	$(BIN)/python benchmarks/bench_recurrent.py --kind lstm
 
 serve:
 	@test -d _build/html || { echo "no _build/html yet: run make book first"; exit 1; }

@@ -155,6 +155,7 @@ def time_round_robin(
     warmup: int = 3,
     sync: Callable[[], object] | None = None,
     pause: float = 0.0,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Time each candidate ``repeats`` times, interleaved, after ``warmup`` untimed calls each.
 
@@ -180,6 +181,11 @@ def time_round_robin(
         ``torch.cuda.synchronize`` so that queued GPU work is counted.
     pause : float
         Seconds slept before each timed call, not counted (0.1 to 0.2 is enough for OpenBLAS).
+    clock : callable returning seconds
+        ``time.perf_counter`` (wall-clock time, the default) or ``time.thread_time`` (CPU time of
+        the calling thread: it leaves out the time the thread waited for a core, which makes it
+        steadier on a loaded machine, but it is only the whole cost when the work runs on that
+        one thread, that is with one BLAS and one torch thread).
 
     Returns
     -------
@@ -211,11 +217,11 @@ def time_round_robin(
                     time.sleep(pause)
                 if sync is not None:
                     sync()
-                start = time.perf_counter()
+                start = clock()
                 fn()
                 if sync is not None:
                     sync()
-                times[name].append(time.perf_counter() - start)
+                times[name].append(clock() - start)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -250,8 +256,8 @@ def report(times: Mapping[str, Sequence[float]], baseline: str) -> tuple[str, di
         One line per candidate, baseline first, then fastest to slowest.
     results : dict
         Name -> ``median_s``, ``q1_s``, ``q3_s``, ``iqr_s``, ``min_s``, ``ratio`` (median / the
-        baseline's median), ``ratio_q1``, ``ratio_q3`` (quartiles of the per-round ratios) and
-        ``samples_s``.
+        baseline's median), ``ratio_median``, ``ratio_q1``, ``ratio_q3`` (median and quartiles
+        of the per-round ratios) and ``samples_s``.
     """
     summaries = {name: summarize(ts) for name, ts in times.items()}
     ratios = {name: summarize(rs) for name, rs in paired_ratios(times, baseline).items()}
@@ -259,7 +265,7 @@ def report(times: Mapping[str, Sequence[float]], baseline: str) -> tuple[str, di
     others = sorted((n for n in times if n != baseline), key=lambda n: summaries[n].median)
     order = [baseline, *others]
     width = max(len(n) for n in order)
-    header = f"{'median':>9}  {'IQR (q1 .. q3)':>19}  {'ratio':>6}  per-round ratio q1 .. q3"
+    header = f"{'median':>9}  {'IQR (q1 .. q3)':>19}  {'ratio':>6}  per-round ratio median (q1 .. q3)"
     lines = [f"  {'':{width}}  {header}"]
     results: dict[str, dict] = {}
     for name in order:
@@ -267,7 +273,7 @@ def report(times: Mapping[str, Sequence[float]], baseline: str) -> tuple[str, di
         ms = 1e3
         lines.append(
             f"  {name:{width}}  {s.median * ms:7.2f}ms  {s.q1 * ms:7.2f} .. {s.q3 * ms:7.2f}ms  "
-            f"{s.median / base:6.2f}  {r.q1:.2f} .. {r.q3:.2f}"
+            f"{s.median / base:6.2f}  {r.median:.2f} ({r.q1:.2f} .. {r.q3:.2f})"
         )
         results[name] = {
             "median_s": s.median,
@@ -276,6 +282,7 @@ def report(times: Mapping[str, Sequence[float]], baseline: str) -> tuple[str, di
             "iqr_s": s.iqr,
             "min_s": s.minimum,
             "ratio": s.median / base,
+            "ratio_median": r.median,
             "ratio_q1": r.q1,
             "ratio_q3": r.q3,
             "samples_s": list(times[name]),

@@ -39,6 +39,7 @@ def jacobian_norms(
     is ``||d h_T / d h_t||_2`` for t = 0, ..., T - 1, so the distance back in time is ``T - t``
     (from T down to 1). The trivial ``d h_T / d h_T = I`` (norm 1) is left out.
 
+    Every sequence is taken at full length (``rnn_forward`` is called without ``mask``).
     The norms are per sequence, not averaged: each sequence has its own ``f'(a_s)``. Average (or
     take the median) over axis 0 yourself. The Jacobians are computed in the inputs' dtype; use
     float64 when the norms span many orders of magnitude (float32 underflows below about 1e-38).

@@ -112,7 +112,8 @@ def scaled_to_radius(W: np.ndarray, radius: float) -> np.ndarray:
 
     The matrix is multiplied by ``radius / rho(W)``; eigenvectors and the shape of the spectrum are
     kept. The spectral *norm* is scaled by the same factor, so it stays at least ``radius``
-    (for a random Gaussian matrix it is about twice as large). ``rho(W)`` is computed in float64.
+    (for a large random Gaussian matrix it approaches twice the radius). ``rho(W)`` is computed in
+    float64.
 
     Parameters
     ----------

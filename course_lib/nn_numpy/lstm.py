@@ -159,6 +159,10 @@ class LSTMCache:
     Arrays are stored time-major, (T, N, ...), so that each step's slice is contiguous in memory.
     Per step it keeps the four gate activations (4H), the cell state and its tanh (2H) and the
     hidden state (H): 7·N·H numbers per step, besides the input.
+
+    :func:`lstm_forward` keeps the input and the hidden states side by side in one array ``xh``,
+    so that the backward pass gets every weight gradient from one matrix product; ``x`` and
+    ``h_tm`` are then views of ``xh``. A cache built by hand may leave ``xh`` out.
     """
 
     x: np.ndarray  # (T, N, D), time-major copy of the input
@@ -171,6 +175,7 @@ class LSTMCache:
     tanh_c_tm: np.ndarray  # (T, N, H)
     h_tm: np.ndarray  # (T, N, H): hidden state after each step (held where masked)
     mask: np.ndarray | None  # (T, N, 1) bool, or None when every step is valid
+    xh: np.ndarray | None = None  # (T + 1, N, D + 1 + H): row t is [x_t, 1, h_{t-1}]
 
     # Batch-first views, for reading (plots of gate activations, final states).
     @property
@@ -194,6 +199,18 @@ class LSTMCache:
         return sum(a.nbytes for a in (self.x, self.gates_tm, self.c_tm, self.tanh_c_tm, self.h_tm))
 
 
+def _gate_affine(H: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Column factors (4H,) that turn ``tanh`` into the gate nonlinearities.
+
+    ``sigmoid(a) = 0.5 * tanh(a / 2) + 0.5``, so with the i, f, o columns of the pre-activation
+    halved (``a * scale``), ``tanh(a * scale) * scale + shift`` gives sigmoid on i, f, o and tanh
+    on g: ``scale`` is 0.5 on i, f, o and 1 on g, and ``shift = 1 - scale``.
+    """
+    scale = np.full(4 * H, 0.5, dtype=dtype)
+    scale[2 * H : 3 * H] = 1
+    return scale, 1 - scale
+
+
 def lstm_forward(
     x: np.ndarray,
     h0: np.ndarray,
@@ -206,12 +223,18 @@ def lstm_forward(
 ) -> tuple[np.ndarray, LSTMCache]:
     """Run an LSTM over a whole sequence.
 
-    The same computation as calling :func:`lstm_step_forward` T times, arranged for speed: the
-    input projection ``x @ Wx + b`` of every step is one matrix product before the loop; arrays
-    are time-major so each step reads contiguous memory; and the work inside the loop is done in
-    place in preallocated arrays. The sigmoid is computed as ``0.5 * tanh(a / 2) + 0.5`` (an
-    identity), so that one ``tanh`` call covers all four gates of a step: the columns of the
-    i, f, o blocks of the weights are halved once, before the loop.
+    The same computation as calling :func:`lstm_step_forward` T times, arranged for speed:
+
+    * the input projection ``x @ Wx + b`` of every step is one matrix product before the loop;
+      the bias rides along as the weight of a constant input 1;
+    * arrays are time-major, so each step reads and writes contiguous memory, and the work
+      inside the loop is done in place in preallocated arrays;
+    * one ``tanh`` call covers all four gates of a step, through the identity
+      ``sigmoid(a) = 0.5 * tanh(a / 2) + 0.5`` (the i, f, o columns of the weights are halved
+      once, before the loop, and two whole-row operations finish the sigmoids);
+    * each step's input ``x_t``, a constant 1 and the previous hidden state ``h_{t-1}`` sit side
+      by side in one row ``xh[t]`` (see :class:`LSTMCache`), which hands the backward pass every
+      weight gradient in a single matrix product.
 
     Parameters
     ----------
@@ -238,26 +261,30 @@ def lstm_forward(
     N, T, D = x.shape
     H = h0.shape[1]
     mask_tm = None if mask is None else check_mask(mask, N, T).T[:, :, None]
-    half = np.ones(4 * H, dtype=x.dtype)  # halve the sigmoid gates' columns: tanh(a/2) below
-    half[: 2 * H] = half[3 * H :] = 0.5
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    gates = (x_tm.reshape(T * N, D) @ (Wx * half)).reshape(T, N, 4 * H)
-    gates += b * half
-    Wh_half = Wh * half
+    scale, shift = _gate_affine(H, x.dtype)
+    # xh[t] = [x_t, 1, h_{t-1}]; the spare row T holds the last hidden state h_{T-1}.
+    xh = np.empty((T + 1, N, D + 1 + H), dtype=x.dtype)
+    xh[:T, :, :D] = x.transpose(1, 0, 2)
+    xh[:, :, D] = 1
+    xh[T, :, :D] = 0
+    xh[0, :, D + 1 :] = h0
+    x1_tm, h_tm = xh[:T, :, : D + 1], xh[1:, :, D + 1 :]  # views: [x_t, 1] and h_t
+    # Input projection and bias of every step at once; the sigmoid gates' columns halved.
+    W1 = np.concatenate([Wx, b[None]]) * scale  # (D + 1, 4H)
+    gates = (x1_tm.reshape(T * N, D + 1) @ W1).reshape(T, N, 4 * H)
+    Wh_half = np.multiply(Wh, scale, order="C")  # row-major: BLAS is faster with it here
     c = np.empty((T, N, H), dtype=x.dtype)
     tanh_c = np.empty_like(c)
-    h = np.empty_like(c)
     ig = np.empty((N, H), dtype=x.dtype)
     rec = np.empty((N, 4 * H), dtype=x.dtype)
-    h_prev, c_prev = h0, c0
+    c_prev = c0
     for t in range(T):
-        a = gates[t]
+        a, h_prev = gates[t], xh[t, :, D + 1 :]
         np.matmul(h_prev, Wh_half, out=rec)
         a += rec
-        np.tanh(a, out=a)  # g is done; i, f, o need the affine step of the sigmoid identity
-        for block in (a[:, : 2 * H], a[:, 3 * H :]):
-            block *= 0.5
-            block += 0.5
+        np.tanh(a, out=a)
+        a *= scale  # the affine step of the sigmoid identity (g is untouched: 1 * g + 0)
+        a += shift
         i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
         np.multiply(f, c_prev, out=c[t])
         np.multiply(i, g, out=ig)
@@ -265,12 +292,13 @@ def lstm_forward(
         if mask_tm is not None:  # padded sequences hold their state
             np.copyto(c[t], c_prev, where=~mask_tm[t])
         np.tanh(c[t], out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=h[t])
+        np.multiply(o, tanh_c[t], out=h_tm[t])
         if mask_tm is not None:
-            np.copyto(h[t], h_prev, where=~mask_tm[t])
-        h_prev, c_prev = h[t], c[t]
-    out = h if mask_tm is None else h * mask_tm
-    return out.transpose(1, 0, 2), LSTMCache(x_tm, h0, c0, Wx, Wh, gates, c, tanh_c, h, mask_tm)
+            np.copyto(h_tm[t], h_prev, where=~mask_tm[t])
+        c_prev = c[t]
+    out = h_tm if mask_tm is None else h_tm * mask_tm
+    cache = LSTMCache(x1_tm[..., :D], h0, c0, Wx, Wh, gates, c, tanh_c, h_tm, mask_tm, xh)
+    return out.transpose(1, 0, 2), cache
 
 
 def lstm_backward_full(
@@ -288,8 +316,10 @@ def lstm_backward_full(
         da_g = dc * i * (1 - g^2)        da_o = gh * tanh(c_t) * o (1 - o)
         gh_{t-1} = da @ Wh^T (+ upstream)        gc_{t-1} = dc * f
 
-    The loop works on one step's small, cache-resident arrays, in place in preallocated buffers;
-    the weight gradients are sums over steps, so they are one matrix product each after the loop.
+    The loop works on one step's small, cache-resident arrays, in place in preallocated buffers,
+    and computes the gates' own derivatives for all four blocks at once. The weight gradients are
+    sums over steps, so after the loop they are one matrix product (``xh^T @ da``, which stacks
+    ``dWx``, ``db`` and ``dWh``), and ``dx`` is another.
 
     Parameters
     ----------
@@ -310,13 +340,19 @@ def lstm_backward_full(
     dh_tm = dh.transpose(1, 0, 2)
     if mask is not None:
         dh_tm = dh_tm * mask  # padded outputs are constant zeros
+    # (1 - s) * (s + plus1_g) is s (1 - s) on the sigmoid gates and (1 - g)(1 + g) on g
+    plus1_g = np.zeros(4 * H, dtype=x.dtype)
+    plus1_g[2 * H : 3 * H] = 1
     da = np.empty_like(gates)  # gradient at the gates' pre-activations, every step
     WhT = np.ascontiguousarray(Wh.T)
-    gh, dc, tmp = (np.empty((N, H), dtype=x.dtype) for _ in range(3))
+    gh, dc, k = (np.empty((N, H), dtype=x.dtype) for _ in range(3))
+    s_plus = np.empty((N, 4 * H), dtype=x.dtype)
     dh_carry = np.zeros((N, H), dtype=x.dtype) if dh_last is None else dh_last.copy()
     dc_carry = np.zeros((N, H), dtype=x.dtype) if dc_last is None else dc_last.copy()
     for t in reversed(range(T)):
-        i, f, g, o = (gates[t, :, k * H : (k + 1) * H] for k in range(4))
+        s, d = gates[t], da[t]
+        i, f, g, o = (s[:, j * H : (j + 1) * H] for j in range(4))
+        d4 = d.reshape(N, 4, H)  # d4[:, j] is the block of gate j
         tc = cache.tanh_c_tm[t]
         c_prev = cache.c_tm[t - 1] if t > 0 else cache.c0
         np.add(dh_tm[t], dh_carry, out=gh)  # everything that reaches h_t
@@ -326,43 +362,35 @@ def lstm_backward_full(
             gh *= keep
             dc_carry *= keep
         # dc = dc_carry + gh * o * (1 - tc^2)
-        np.multiply(tc, tc, out=tmp)
-        np.subtract(1, tmp, out=tmp)
-        tmp *= o
-        np.multiply(gh, tmp, out=dc)
+        np.multiply(tc, tc, out=k)
+        np.subtract(1, k, out=k)
+        k *= o
+        np.multiply(gh, k, out=dc)
         dc += dc_carry
-        d_i, d_f, d_g, d_o = (da[t, :, k * H : (k + 1) * H] for k in range(4))
-        # input gate: dc * g * i (1 - i)
-        np.subtract(1, i, out=d_i)
-        d_i *= i
-        d_i *= g
-        d_i *= dc
-        # forget gate: dc * c_prev * f (1 - f)
-        np.subtract(1, f, out=d_f)
-        d_f *= f
-        d_f *= c_prev
-        d_f *= dc
-        # candidate: dc * i * (1 - g^2)
-        np.multiply(g, g, out=d_g)
-        np.subtract(1, d_g, out=d_g)
-        d_g *= i
-        d_g *= dc
-        # output gate: gh * tanh(c) * o (1 - o)
-        np.subtract(1, o, out=d_o)
-        d_o *= o
-        d_o *= tc
-        d_o *= gh
-        np.matmul(da[t], WhT, out=dh_carry)
+        # the gates' derivatives: i (1 - i), f (1 - f), 1 - g^2, o (1 - o), all blocks at once
+        np.subtract(1, s, out=d)
+        np.add(s, plus1_g, out=s_plus)
+        d *= s_plus
+        # times what each gate multiplies, and the gradient arriving there
+        d4[:, 0] *= g  # i enters as i * g
+        d4[:, 1] *= c_prev  # f as f * c_prev
+        d4[:, 2] *= i  # g as i * g
+        d4[:, 3] *= tc  # o as o * tanh(c)
+        d4[:, :3] *= dc[:, None]  # i, f, g reach the loss through c_t
+        d4[:, 3] *= gh  # o through h_t
+        np.matmul(d, WhT, out=dh_carry)
         np.multiply(dc, f, out=dc_carry)
         if mask is not None:
             dh_carry += gh_pass
             dc_carry += gc_pass
-    h_prev = np.concatenate([cache.h0[None], cache.h_tm[:-1]])
+    xh = cache.xh
+    if xh is None:  # a cache built by hand: assemble the rows [x_t, 1, h_{t-1}] here
+        h_prev = np.concatenate([cache.h0[None], cache.h_tm[:-1]])
+        xh = np.concatenate([x, np.ones((T, N, 1), dtype=x.dtype), h_prev], axis=2)
     da2 = da.reshape(T * N, 4 * H)
     dx = (da2 @ cache.Wx.T).reshape(T, N, D).transpose(1, 0, 2)
-    dWx = x.reshape(T * N, D).T @ da2
-    dWh = h_prev.reshape(T * N, H).T @ da2
-    return dx, dh_carry, dc_carry, dWx, dWh, da2.sum(axis=0)
+    dW = xh[:T].reshape(T * N, D + 1 + H).T @ da2  # rows: dWx (D), db (1), dWh (H)
+    return dx, dh_carry, dc_carry, dW[:D], dW[D + 1 :], dW[D]
 
 
 def lstm_backward(
