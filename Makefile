@@ -13,6 +13,7 @@ help:
 	@echo "make lint   ruff over the package, tests and benchmarks"
 	@echo "make bench  run the CPU benchmarks (benchmarks/README.md)"
 	@echo "make serve  serve _build/html on http://localhost:8000"
+	@echo "make release / release-check / collect / autograde / feedback / grades: see assignments/INSTRUCTORS.md"
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no python3.11 or python3 found: install Python 3.11"; exit 1; }
@@ -43,3 +44,6 @@ serve:
 
 clean:
 	rm -rf _build
+
+# The instructor's targets (release, release-check, collect, autograde, feedback, grades).
+include Makefile.assignments
