@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["Vocab", "CharVocab", "PAD", "UNK", "BOS", "EOS", "SPECIAL_TOKENS"]
+__all__ = ["Vocab", "CharVocab", "WordVocab", "PAD", "UNK", "BOS", "EOS", "SPECIAL_TOKENS"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIAL_TOKENS: tuple[str, ...] = (PAD, UNK, BOS, EOS)  # at ids 0, 1, 2, 3
@@ -320,4 +320,3 @@ class WordVocab(Vocab):
         return " ".join(tokens)
 
 
-__all__ += ["WordVocab"]
