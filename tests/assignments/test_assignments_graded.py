@@ -71,6 +71,12 @@ MISTAKES = {
         Mistake("a3-gru-forward", "h_next = (1.0 - z) * n + z * h_prev", "h_next = z * n + (1.0 - z) * h_prev",
                 frozenset({"a3-gru-forward-tests", "a3-gru-backward-tests"})),
     ],
+    "a4-bidirectional": [
+        # Padding positions of the output left as they came instead of zeroed.
+        Mistake("a4-birnn-forward", "axis=2) * mask[:, :, None]", "axis=2)", frozenset({"a4-birnn-forward-tests"})),
+        # The loss averaged over every N * T position, padding included.
+        Mistake("a4-masked-loss", "count = mask.sum()", "count = N * T", frozenset({"a4-masked-loss-tests"})),
+    ],
 }
 
 ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").is_file())
