@@ -77,6 +77,15 @@ MISTAKES = {
         # The loss averaged over every N * T position, padding included.
         Mistake("a4-masked-loss", "count = mask.sum()", "count = N * T", frozenset({"a4-masked-loss-tests"})),
     ],
+    "a5-application": [
+        # Targets not shifted (y = x): the chunking test fails, and the model learns to copy its input,
+        # which the training test (measured with its own chunking) sees as a huge perplexity.
+        Mistake("a5-chunks", "ids[1 : n_streams * L + 1]", "ids[: n_streams * L]",
+                frozenset({"a5-chunks-tests", "a5-train-tests"})),
+        # The temperature ignored except for greedy decoding.
+        Mistake("a5-generate", "temperature=temperature,", "temperature=1.0 if temperature else 0.0,",
+                frozenset({"a5-generate-tests"})),
+    ],
 }
 
 ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").is_file())
