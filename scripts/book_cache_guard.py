@@ -4,7 +4,10 @@ jupyter-book caches each chapter's outputs keyed by the chapter's own code cells
 text of a chapter re-executes nothing. But a change in ``course_lib`` (or in the pinned packages)
 changes what the same cells print, and the cache cannot see it. This script hashes the package's
 source and data files and the lock file; when the hash differs from the one stored beside the
-cache, it deletes the cache so that every chapter runs again.
+cache, it deletes the cache so that every chapter runs again. It also deletes Sphinx's pickled
+environment (``.doctrees``): it holds every page as last rendered, outputs included, and Sphinx
+re-reads (so re-executes) only the pages whose source changed, so with the cache gone but the
+environment kept, nothing would run and the old outputs would stay in the HTML.
 
 Usage: python scripts/book_cache_guard.py [BUILD_DIR]   (default: _build)
 """
@@ -35,14 +38,17 @@ def fingerprint() -> str:
 
 
 def main(build: Path) -> None:
-    cache = build / ".jupyter_cache"
+    stale = [build / ".jupyter_cache", build / ".doctrees"]
     stamp = build / ".course_lib.sha256"
     now = fingerprint()
     before = stamp.read_text().strip() if stamp.exists() else None
     if before != now:
-        if cache.exists():
-            shutil.rmtree(cache)
-            print(f"course_lib or the lock file changed: cleared {cache}; every chapter will run")
+        cleared = [path for path in stale if path.exists()]
+        for path in cleared:
+            shutil.rmtree(path)
+        if cleared:
+            names = " and ".join(str(path) for path in cleared)
+            print(f"course_lib or the lock file changed: cleared {names}; every chapter will run")
         build.mkdir(parents=True, exist_ok=True)
         stamp.write_text(now + "\n")
 
