@@ -29,7 +29,8 @@ book: $(STAMP)
 	$(BIN)/python scripts/book_cache_guard.py _build
 	OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter-book build . --builder html -W --keep-going
 
-test: $(STAMP) browser
+# The tests also need bubblewrap (the autograder's sandbox, tests/assignments/test_sandbox.py).
+test: $(STAMP) browser sandbox-setup
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest
 
 # Debian's chromium (and chromium-driver) for the browser test of the book in tests/book, which

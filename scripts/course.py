@@ -4,7 +4,7 @@ Each subcommand wraps one nbgrader command and adds what a class of a few hundre
 
     python scripts/course.py release [ASSIGNMENT ...] [--check]
     python scripts/course.py collect ASSIGNMENT --zip DIR
-    python scripts/course.py autograde ASSIGNMENT [--jobs N] [--student ID ...]
+    python scripts/course.py autograde ASSIGNMENT [--jobs N] [--student ID ...] [--no-sandbox]
     python scripts/course.py feedback ASSIGNMENT
     python scripts/course.py grades [--out FILE]
 
@@ -13,7 +13,11 @@ graded by its own ``nbgrader autograde`` in a temporary copy of the course with 
 gradebook (sqlite does not take concurrent writers), and the results are merged into the real
 gradebook afterwards, one student at a time, by this process alone. Every student gets a line in
 ``assignments/reports/<assignment>-<UTC time>.txt`` (and ``.csv``); one bad submission never stops
-the others. Run ``python scripts/course.py COMMAND --help`` for the options.
+the others. Each notebook's kernel runs in a bubblewrap sandbox (``scripts/sandbox.py``: a private
+copy of the submission, no network, resource limits); without bubblewrap ``autograde`` refuses
+unless given ``--no-sandbox``. Integrity checks inserted at grading time (``scripts/integrity.py``)
+catch code that hides the tests' failures. Run ``python scripts/course.py COMMAND --help`` for the
+options.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import integrity  # noqa: E402  (scripts/integrity.py and scripts/sandbox.py, beside this file)
+import sandbox  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 COURSE = REPO / "assignments"
 BIN = Path(sys.executable).parent
@@ -48,7 +56,8 @@ VOLATILE_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupy
 # ----------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------
-def nbgrader(args: list[str], course: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+def nbgrader(args: list[str], course: Path, timeout: float | None = None,
+             extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course root and return the finished process (output captured).
 
     Parameters
@@ -59,6 +68,8 @@ def nbgrader(args: list[str], course: Path, timeout: float | None = None) -> sub
         The course root (the folder holding ``nbgrader_config.py``).
     timeout : float or None
         Seconds after which the whole command is killed (``subprocess.TimeoutExpired``).
+    extra_env : dict or None
+        Variables added to the environment (the sandbox's ``JUPYTER_PATH`` and ``JUPYTER_RUNTIME_DIR``).
 
     Returns
     -------
@@ -70,6 +81,7 @@ def nbgrader(args: list[str], course: Path, timeout: float | None = None) -> sub
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.setdefault("OMP_NUM_THREADS", "1")
+    env.update(extra_env or {})
     cmd = [sys.executable, "-m", "nbgrader", *args]
     return subprocess.run(cmd, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=timeout, check=False)
@@ -249,6 +261,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     tampered: set[str] = field(default_factory=set)  # notebooks whose read-only cells were edited
     absent: set[str] = field(default_factory=set)  # notebooks missing or unreadable
+    cheated: list[str] = field(default_factory=list)  # what the integrity checks found
     graded: bool = False
     score: float = 0.0
     max_score: float = 0.0
@@ -257,7 +270,57 @@ class Outcome:
     def status(self) -> str:
         if not self.graded:
             return "ZERO"
+        if self.cheated:
+            return "TAMPERED"
         return "FLAGGED" if self.notes else "ok"
+
+
+@dataclass
+class Isolation:
+    """How the kernels of one autograde run are started, and the secret of its integrity checks.
+
+    ``workdir`` is None without the sandbox (``--no-sandbox``): nbgrader's own ``python3`` kernel.
+    """
+
+    nonce: str
+    workdir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def batch_config(self, tag: str) -> str:
+        """Lines appended to a batch's copy of nbgrader_config.py: the sandbox kernel over ipc sockets."""
+        if self.workdir is None:
+            return ""
+        ip = f"{self.env['JUPYTER_RUNTIME_DIR']}/{tag}"
+        return ("\n# autograde sandbox (scripts/sandbox.py)\n"
+                f"c.Execute.kernel_name = c.ExecutePreprocessor.kernel_name = {sandbox.KERNEL_NAME!r}\n"
+                f"c.KernelManager.transport = 'ipc'\nc.KernelManager.ip = {ip!r}\n")
+
+    def kernel_manager(self, tag: str):
+        """A jupyter_client KernelManager for a notebook run by this process (the crash search)."""
+        from jupyter_client import AsyncKernelManager as KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        if self.workdir is None:
+            return KernelManager(kernel_name="python3")
+        specs = KernelSpecManager(kernel_dirs=[str(Path(self.env["JUPYTER_PATH"]) / "kernels")])
+        return KernelManager(kernel_name=sandbox.KERNEL_NAME, kernel_spec_manager=specs, transport="ipc",
+                             ip=f"{self.env['JUPYTER_RUNTIME_DIR']}/{tag}")
+
+
+def open_sandbox(course: Path, limits: sandbox.Limits) -> Isolation:
+    """Write the sandbox kernelspec for this run and test it; refuse to grade if it does not work."""
+    workdir = sandbox.make_workdir()
+    try:
+        env = sandbox.write_kernelspec(workdir, limits, sandbox.find_bwrap() or "")
+        sandbox.self_test(workdir, hidden=[course, REPO / "scripts", Path.home() / ".bash_history"])
+    except sandbox.SandboxUnavailable as err:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise SystemExit(
+            f"autograde: refusing to run students' code without isolation: {err}.\n"
+            "Install bubblewrap (as root: `apt-get install bubblewrap`, or `make sandbox-setup`) and try again. "
+            f"To grade without the sandbox anyway (only submissions you trust, or on a throw-away machine), "
+            f"pass {sandbox.OPT_OUT}.") from None
+    return Isolation(nonce=integrity.new_nonce(), workdir=workdir, env=env)
 
 
 def _reference(course: Path, name: str) -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -285,7 +348,7 @@ def _reference(course: Path, name: str) -> tuple[list[str], dict[str, dict[str, 
 
 
 def _prepare(src: Path, dst: Path, release: Path, notebooks: list[str], locked: dict[str, dict[str, str]],
-             out: Outcome) -> None:
+             out: Outcome, nonce: str) -> None:
     """Copy one submission to ``dst``, repairing what can be repaired and noting every problem.
 
     Parameters
@@ -300,6 +363,8 @@ def _prepare(src: Path, dst: Path, release: Path, notebooks: list[str], locked: 
         Notebook name -> grade id -> source of each read-only cell.
     out : Outcome
         Collects the notes for the report.
+    nonce : str
+        Secret of the integrity checks inserted into every notebook (:mod:`integrity`).
     """
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     present = {p.stem for p in dst.glob("*.ipynb")}
@@ -334,10 +399,12 @@ def _prepare(src: Path, dst: Path, release: Path, notebooks: list[str], locked: 
         if deleted:
             out.tampered.add(n)
             restored = _restore_cells(nb, release / f"{n}.ipynb", deleted)
-            nbformat.write(nb, path)
             for grade_id in deleted:
                 what = "restored before grading" if grade_id in restored else "could not be restored: no release copy"
                 out.notes.append(f"{n}.ipynb: read-only cell {grade_id!r} was deleted ({what})")
+        nb.cells = [c for c in nb.cells if not integrity.is_check(c)]
+        integrity.insert_checks(nb, nonce)
+        nbformat.write(nb, path)
 
 
 def _squeeze(source: str) -> str:
@@ -393,10 +460,13 @@ def _restore_cells(nb: nbformat.NotebookNode, release_nb: Path, deleted: list[st
     return restored
 
 
-def _make_batch(course: Path, name: str, root: Path, students: list[str]) -> Path:
-    """A course copy holding the config, the assignment, a gradebook snapshot and these submissions."""
+def _make_batch(course: Path, name: str, root: Path, students: list[str], config: str = "") -> Path:
+    """A course copy holding the config (plus ``config`` lines), the assignment and a gradebook snapshot."""
     root.mkdir(parents=True)
     shutil.copy2(course / "nbgrader_config.py", root)
+    if config:
+        with open(root / "nbgrader_config.py", "a") as f:
+            f.write(config)
     shutil.copy2(course / "gradebook.db", root / "gradebook.db")
     for sub in ("source", "release"):
         if (course / sub / name).is_dir():
@@ -405,20 +475,29 @@ def _make_batch(course: Path, name: str, root: Path, students: list[str]) -> Pat
     return root
 
 
-def _run_batch(root: Path, name: str, timeout: float) -> str:
+def _run_batch(root: Path, name: str, timeout: float, env: dict[str, str]) -> str:
     """Autograde every submission of a batch copy; return nbgrader's log."""
     try:
-        result = nbgrader(["autograde", name, "--force"], root, timeout=timeout)
+        result = nbgrader(["autograde", name, "--force"], root, timeout=timeout, extra_env=env)
         return result.stdout
     except subprocess.TimeoutExpired as err:
         out = err.stdout or ""
         return (out.decode() if isinstance(out, bytes) else out) + f"\n[course.py] killed after {timeout:.0f} s\n"
 
 
-def _scan_outputs(autograded: Path, out: Outcome) -> None:
-    """Add a note for cells cut by the time limit in the autograded notebooks."""
+def _scan_outputs(autograded: Path, out: Outcome, nonce: str) -> None:
+    """Note cells cut by the time limit and failed integrity checks; remove the check cells from the notebooks."""
     for path in sorted(autograded.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        for problem in integrity.verify(nb, nonce):
+            note = f"{path.name}: integrity check failed ({problem}): graded 0, review by hand"
+            if note not in out.notes:
+                out.notes.append(note)
+                out.cheated.append(problem)
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200)  # nbgrader leaves its output read-only
+        nbformat.write(integrity.strip_checks(nb), path)
+        path.chmod(mode)
         for cell in nb.cells:
             for o in cell.get("outputs", []):
                 if o.get("output_type") == "error" and o.get("ename") in TIMEOUT_ERRORS:
@@ -457,8 +536,10 @@ def _merge(course: Path, batch: Path, name: str, out: Outcome) -> None:
             with warnings.catch_warnings():  # nbgrader's own add_submission trips a harmless SQLAlchemy warning
                 warnings.simplefilter("ignore")
                 target = dst.add_submission(name, out.student)
-        if sub is None or not out.graded:
-            for nb in target.notebooks:  # nothing could run: zero everywhere, for a human to look at
+        if sub is None or not out.graded or out.cheated:
+            if sub is not None:
+                target.timestamp = sub.timestamp
+            for nb in target.notebooks:  # nothing could run, or tampering: zero everywhere, for a human to look at
                 for grade in nb.grades:
                     grade.auto_score, grade.manual_score, grade.needs_manual_grade = 0.0, None, False
                 nb.flagged = True
@@ -480,7 +561,8 @@ def _merge(course: Path, batch: Path, name: str, out: Outcome) -> None:
         out.score, out.max_score = float(target.score), float(target.max_score)
 
 
-def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeout: float) -> Path:
+def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeout: float,
+              isolate: bool = True, limits: sandbox.Limits | None = None) -> Path:
     """Grade every submission of one assignment in parallel and merge the results; return the report path.
 
     Parameters
@@ -496,6 +578,11 @@ def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeou
     timeout : float
         Seconds allowed per student in a batch before the batch is killed (the per-cell limit of
         the config cuts infinite loops long before that).
+    isolate : bool
+        Run every kernel in the sandbox (:mod:`sandbox`); refuse to grade if it cannot be built.
+        False (``--no-sandbox``) runs the students' code as this user, with access to everything.
+    limits : sandbox.Limits or None
+        The sandbox's caps per notebook; None for the defaults.
 
     Returns
     -------
@@ -513,6 +600,16 @@ def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeou
         students = sorted(only)
     if not students:
         raise SystemExit(f"no submission found: expected folders {course / 'submitted' / '<student>' / name}")
+    iso = open_sandbox(course, limits or sandbox.Limits()) if isolate else Isolation(nonce=integrity.new_nonce())
+    try:
+        return _autograde(course, name, jobs, students, notebooks, locked, timeout, iso)
+    finally:
+        if iso.workdir is not None:
+            shutil.rmtree(iso.workdir, ignore_errors=True)
+
+
+def _autograde(course: Path, name: str, jobs: int, students: list[str], notebooks: list[str],
+               locked: dict[str, dict[str, str]], timeout: float, iso: Isolation) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     reports = course / "reports"
     reports.mkdir(exist_ok=True)
@@ -522,14 +619,14 @@ def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeou
     with tempfile.TemporaryDirectory(prefix=f"autograde-{name}-") as tmp:
         roots = []
         for i, batch in enumerate(batches):
-            root = _make_batch(course, name, Path(tmp) / f"batch{i}", batch)
+            root = _make_batch(course, name, Path(tmp) / f"batch{i}", batch, iso.batch_config(f"b{i}"))
             for s in batch:
                 _prepare(course / "submitted" / s / name, root / "submitted" / s / name, course / "release" / name,
-                         notebooks, locked, outcomes[s])
+                         notebooks, locked, outcomes[s], iso.nonce)
             roots.append(root)
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             clock.append(time.perf_counter())
-            logs = list(pool.map(lambda i: _run_batch(roots[i], name, timeout * len(batches[i]) + 60),
+            logs = list(pool.map(lambda i: _run_batch(roots[i], name, timeout * len(batches[i]) + 60, iso.env),
                                  range(len(batches))))
             clock.append(time.perf_counter())
         crashed: list[tuple[str, Path]] = []  # students whose kernel died: graded again below
@@ -540,7 +637,7 @@ def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeou
                 graded_dir = root / "autograded" / s / name
                 out.graded = graded_dir.is_dir()
                 if out.graded:
-                    _scan_outputs(graded_dir, out)
+                    _scan_outputs(graded_dir, out, iso.nonce)
                     dest = course / "autograded" / s / name
                     shutil.rmtree(dest, ignore_errors=True)
                     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -552,26 +649,28 @@ def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeou
                     out.notes.append(_kernel_note(log, s))
                 _merge(course, root, name, out)
         if crashed:
-            _second_chance(course, name, Path(tmp) / "retry", crashed, outcomes, reports / f"{name}-{stamp}")
+            _second_chance(course, name, Path(tmp) / "retry", crashed, outcomes, reports / f"{name}-{stamp}", iso)
         clock.append(time.perf_counter())
-    timing = (f"{len(batches)} batches in parallel; prepare {clock[1] - clock[0]:.1f} s, "
+    where = "in the sandbox" if iso.workdir is not None else "WITHOUT the sandbox (--no-sandbox)"
+    timing = (f"kernels run {where}; {len(batches)} batches in parallel; prepare {clock[1] - clock[0]:.1f} s, "
               f"nbgrader {clock[2] - clock[1]:.1f} s, merge {clock[3] - clock[2]:.1f} s"
               + (f" (including the regrade of {len(crashed)} crashed kernels)" if crashed else ""))
     return _write_report(reports / f"{name}-{stamp}", name, [outcomes[s] for s in students], timing)
 
 
-CRASH_STUB = ('raise RuntimeError("autograder: this cell crashed the kernel (os._exit, segfault or out of '
-              'memory), so it was not run")')
+CRASH_STUB = ('raise RuntimeError("autograder: this cell crashed the kernel (os._exit, segfault, out of '
+              'memory, or a limit of the sandbox: CPU time, wall clock), so it was not run")')
 
 
-def _find_crash_cell(path: Path, timeout: int) -> int | None:
+def _find_crash_cell(path: Path, timeout: int, iso: Isolation) -> int | None:
     """Run a notebook cell by cell and return the index of the cell during which the kernel died (or None)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    km = iso.kernel_manager("retry")
+    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                            kernel_name=km.kernel_name, resources={"metadata": {"path": str(path.parent)}})
     index = None
     try:
         with client.setup_kernel():
@@ -585,7 +684,7 @@ def _find_crash_cell(path: Path, timeout: int) -> int | None:
 
 
 def _second_chance(course: Path, name: str, root: Path, crashed: list[tuple[str, Path]],
-                   outcomes: dict[str, Outcome], report_base: Path) -> None:
+                   outcomes: dict[str, Outcome], report_base: Path, iso: Isolation) -> None:
     """Grade again the students whose kernel died, with the crashing cell of their own code replaced by an error.
 
     The rest of the notebook then runs and earns its points. A crash inside a read-only cell
@@ -595,27 +694,32 @@ def _second_chance(course: Path, name: str, root: Path, crashed: list[tuple[str,
 
     config = runpy.run_path(str(course / "nbgrader_config.py"), init_globals={"get_config": get_config})["c"]
     timeout = int(config.Execute.get("timeout", 60) or 60)
-    _make_batch(course, name, root, [])
+    _make_batch(course, name, root, [], iso.batch_config("r"))
     notes: dict[str, list[str]] = {}
     for student, batch_root in crashed:
         dst = root / "submitted" / student / name
         shutil.copytree(batch_root / "submitted" / student / name, dst)
         notes[student] = []
         for path in sorted(dst.glob("*.ipynb")):
-            index = _find_crash_cell(path, timeout)
+            index = _find_crash_cell(path, timeout, iso)
             if index is None:
                 continue
             nb = nbformat.read(path, as_version=4)
             cell = nb.cells[index]
             label = _grade_id(cell) or f"number {index + 1}"
+            if integrity.is_check(cell):
+                outcomes[student].cheated.append("the kernel died in an integrity check")
+                notes[student].append(f"{path.name}: the kernel died in an integrity check inserted by the "
+                                      "autograder: graded 0, review by hand")
+                continue
             if cell.metadata.get("nbgrader", {}).get("locked"):
                 notes[student].append(f"{path.name}: the kernel died in read-only cell {label!r}")
                 continue
             cell.source = CRASH_STUB
             nbformat.write(nb, path)
-            notes[student].append(f"{path.name}: the kernel died in cell {label!r} (os._exit, segfault or out of "
-                                  "memory); that cell was replaced by an error and the rest graded")
-    log = _run_batch(root, name, 900.0 * len(crashed) + 60)
+            notes[student].append(f"{path.name}: the kernel died in cell {label!r} (os._exit, segfault, out of "
+                                  "memory or a sandbox limit); that cell was replaced by an error and the rest graded")
+    log = _run_batch(root, name, 900.0 * len(crashed) + 60, iso.env)
     (report_base.parent / f"{report_base.name}-retry.log").write_text(log)
     for student, _ in crashed:
         out = outcomes[student]
@@ -623,7 +727,7 @@ def _second_chance(course: Path, name: str, root: Path, crashed: list[tuple[str,
         out.graded = graded_dir.is_dir()
         out.notes += notes[student]
         if out.graded:
-            _scan_outputs(graded_dir, out)
+            _scan_outputs(graded_dir, out, iso.nonce)
             dest = course / "autograded" / student / name
             shutil.rmtree(dest, ignore_errors=True)
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -642,8 +746,10 @@ def _write_report(base: Path, name: str, outcomes: list[Outcome], timing: str) -
     width = max(len(r[0]) for r in rows)
     lines = [f"autograde {name}: {len(rows)} submissions, "
              f"{sum(o.status == 'ok' for o in outcomes)} ok, {sum(o.status == 'FLAGGED' for o in outcomes)} flagged, "
-             f"{sum(o.status == 'ZERO' for o in outcomes)} graded 0 (nothing could run)", timing, ""]
-    lines += [f"{r[0]:<{width}}  {r[1]:<7}  {r[2]:>6} / {r[3]:<6}  {r[4]}".rstrip() for r in rows]
+             f"{sum(o.status == 'ZERO' for o in outcomes)} graded 0 (nothing could run)"
+             + (f", {sum(o.status == 'TAMPERED' for o in outcomes)} graded 0 for tampering"
+                if any(o.status == "TAMPERED" for o in outcomes) else ""), timing, ""]
+    lines += [f"{r[0]:<{width}}  {r[1]:<8}  {r[2]:>6} / {r[3]:<6}  {r[4]}".rstrip() for r in rows]
     text = base.with_suffix(".txt")
     text.write_text("\n".join(lines) + "\n")
     return text
@@ -682,6 +788,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per student (default 900)")
+    d = sandbox.Limits()
+    p.add_argument("--no-sandbox", dest="isolate", action="store_false",
+                   help="run the students' code WITHOUT isolation, as this user (only for submissions you trust)")
+    p.add_argument("--memory", type=int, default=d.memory_mb, help=f"MB of address space per kernel ({d.memory_mb})")
+    p.add_argument("--cpu-time", type=int, default=d.cpu_s, help=f"CPU seconds per kernel process ({d.cpu_s})")
+    p.add_argument("--notebook-timeout", type=int, default=d.wall_s,
+                   help=f"wall-clock seconds per notebook ({d.wall_s})")
+    p.add_argument("--max-processes", type=int, default=d.processes,
+                   help=f"processes and threads per kernel ({d.processes})")
+    p.add_argument("--disk", type=int, default=d.disk_mb,
+                   help=f"MB the kernel may write, in its working copy and in /tmp each ({d.disk_mb})")
     p = sub.add_parser("feedback", help="HTML feedback for every autograded student")
     p.add_argument("assignment")
     p = sub.add_parser("grades", help="export the gradebook to CSV")
@@ -695,7 +812,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "collect":
         collect(course, args.assignment, args.zip, args.regexp)
     elif args.command == "autograde":
-        report = autograde(course, args.assignment, args.jobs, args.student, args.timeout)
+        limits = sandbox.Limits(memory_mb=args.memory, cpu_s=args.cpu_time, wall_s=args.notebook_timeout,
+                                processes=args.max_processes, disk_mb=args.disk,
+                                file_mb=min(sandbox.Limits.file_mb, args.disk))
+        report = autograde(course, args.assignment, args.jobs, args.student, args.timeout, args.isolate, limits)
         print(report.read_text(), end="")
         print(f"report: {report} (and {report.with_suffix('.csv').name})")
     elif args.command == "feedback":
