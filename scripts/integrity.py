@@ -34,6 +34,11 @@ _CHECK = r'''def __autograder_check():
     import builtins, functools, os, sys, types
     roots = tuple(os.path.join(os.path.realpath(p), "") for p in ROOTS)
     problems = []
+    def inside(path):
+        # The plain text of the path first (cheap); realpath (a system call per component) only when
+        # that does not already lie in a trusted root. A path can only be trusted by its text if it
+        # names a file under a root, and nothing under the roots is writable by the student.
+        return os.path.normpath(path).startswith(roots) or os.path.realpath(path).startswith(roots)
     def foreign(f):
         if isinstance(f, types.MethodType):
             f = f.__func__
@@ -41,7 +46,7 @@ _CHECK = r'''def __autograder_check():
             f = f.func
         code = getattr(f, "__code__", None)
         if code is not None:
-            return not os.path.realpath(code.co_filename).startswith(roots)
+            return not inside(code.co_filename)
         if isinstance(f, (types.BuiltinFunctionType, types.MethodWrapperType, types.WrapperDescriptorType,
                           types.MethodDescriptorType, type)):
             return False
@@ -49,7 +54,7 @@ _CHECK = r'''def __autograder_check():
         path = getattr(module, "__file__", None)
         if module is None or type(f).__module__ == "__main__":
             return True
-        return bool(path) and os.path.isabs(path) and not os.path.realpath(path).startswith(roots)
+        return bool(path) and os.path.isabs(path) and not inside(path)
     try:
         assert False
     except BaseException as err:
@@ -88,7 +93,7 @@ _CHECK = r'''def __autograder_check():
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         if (name.split(".")[0] in PROTECTED and path and os.path.isabs(path)
-                and not os.path.realpath(path).startswith(roots)):
+                and not inside(path)):
             problems.append(f"module {name} loaded from {path}")
     numpy = sys.modules.get("numpy")
     for name, value in (vars(numpy).items() if numpy is not None else ()):
