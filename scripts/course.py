@@ -561,6 +561,15 @@ def _merge(course: Path, batch: Path, name: str, out: Outcome) -> None:
         out.score, out.max_score = float(target.score), float(target.max_score)
 
 
+def _take_graded(course: Path, name: str, student: str, graded_dir: Path, out: Outcome, nonce: str) -> None:
+    """Read a batch's graded notebooks into ``out`` and copy them to ``course/autograded/STUDENT/NAME``."""
+    _scan_outputs(graded_dir, out, nonce)
+    dest = course / "autograded" / student / name
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(graded_dir, dest)
+
+
 def autograde(course: Path, name: str, jobs: int, only: list[str] | None, timeout: float,
               isolate: bool = True, limits: sandbox.Limits | None = None) -> Path:
     """Grade every submission of one assignment in parallel and merge the results; return the report path.
@@ -637,11 +646,7 @@ def _autograde(course: Path, name: str, jobs: int, students: list[str], notebook
                 graded_dir = root / "autograded" / s / name
                 out.graded = graded_dir.is_dir()
                 if out.graded:
-                    _scan_outputs(graded_dir, out, iso.nonce)
-                    dest = course / "autograded" / s / name
-                    shutil.rmtree(dest, ignore_errors=True)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copytree(graded_dir, dest)
+                    _take_graded(course, name, s, graded_dir, out, iso.nonce)
                 elif out.absent != set(notebooks) and "kernel died" in _kernel_note(log, s):
                     crashed.append((s, root))
                     continue
@@ -727,11 +732,7 @@ def _second_chance(course: Path, name: str, root: Path, crashed: list[tuple[str,
         out.graded = graded_dir.is_dir()
         out.notes += notes[student]
         if out.graded:
-            _scan_outputs(graded_dir, out, iso.nonce)
-            dest = course / "autograded" / student / name
-            shutil.rmtree(dest, ignore_errors=True)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(graded_dir, dest)
+            _take_graded(course, name, student, graded_dir, out, iso.nonce)
         else:
             out.notes.append("graded 0" if notes[student] else _kernel_note(log, student))
         _merge(course, root, name, out)

@@ -14,29 +14,20 @@ the autograde configuration (``NBGRADER_EXECUTION``) finishes within the real pe
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
+from .test_course import course_cli
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "assignments" / "source"
 
 
-def _load_course_module():
-    spec = importlib.util.spec_from_file_location("course_cli_graded", REPO / "scripts" / "course.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["course_cli_graded"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-course_cli = _load_course_module()
 
 
 @dataclass(frozen=True)
