@@ -75,7 +75,10 @@ def _bootstrap_source() -> str:
         "if uid >= 0:\n"
         "    for top in sys.argv[5:5 + n]:\n"
         "        os.chown(top, uid, uid)\n"
+        "        dev = os.stat(top).st_dev\n"
         "        for root, dirs, files in os.walk(top):\n"
+        "            # not into the read-only binds mounted inside (a repository under /tmp)\n"
+        "            dirs[:] = [d for d in dirs if os.lstat(os.path.join(root, d)).st_dev == dev]\n"
         "            for f in dirs + files:\n"
         "                try:\n"
         "                    os.chown(os.path.join(root, f), uid, uid, follow_symlinks=False)\n"
@@ -183,6 +186,9 @@ def bwrap_argv(settings: dict, cwd: str, files: list[tuple[int, str]], dirs: lis
             made.add(p)
             p = os.path.dirname(p)
 
+    # /tmp first: read-only binds below (a repository cloned under /tmp) then land on top of it.
+    disk = str(limits["disk_mb"] * 2**20)
+    argv += ["--size", disk, "--tmpfs", "/tmp"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = f"/{name}"
@@ -197,8 +203,7 @@ def bwrap_argv(settings: dict, cwd: str, files: list[tuple[int, str]], dirs: lis
         argv += ["--ro-bind", path, path]
         parents(path)
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    disk = str(limits["disk_mb"] * 2**20)
-    argv += ["--size", disk, "--tmpfs", "/tmp", "--size", disk, "--tmpfs", "/dev/shm", "--size", disk, "--tmpfs", cwd]
+    argv += ["--size", disk, "--tmpfs", "/dev/shm", "--size", disk, "--tmpfs", cwd]
     parents(cwd)
     for d in dirs:
         argv += ["--dir", d]

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import threading
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
@@ -312,3 +313,15 @@ def test_self_test_hides_the_course(tmp_path):
             sandbox.self_test(workdir, hidden=[REPO / "course_lib"])  # read-only inside, so visible
     finally:
         shutil.rmtree(workdir)
+
+
+def test_a_repository_under_tmp_is_bound_on_top_of_the_private_tmp():
+    # CI may clone the repository under /tmp: its venv and course_lib must be mounted after the
+    # sandbox's own /tmp, or the tmpfs hides them (bwrap then fails its self-test).
+    settings = {"bwrap": "bwrap", "python": "/tmp/repo/.venv/bin/python", "runtime": "/tmp/sbx-1/rt",
+                "read_only": ["/tmp/repo/.venv", "/tmp/repo/course_lib"], "limits": asdict(sandbox.Limits())}
+    argv, _ = sandbox.bwrap_argv(settings, "/tmp/batch/submitted/s/a1", [], [], [], None)
+    pairs = list(zip(argv, argv[1:], strict=False))
+    tmp_mount = pairs.index(("--tmpfs", "/tmp"))
+    for path in settings["read_only"]:
+        assert pairs.index(("--ro-bind", path)) > tmp_mount, f"{path} is bound before /tmp is mounted"
