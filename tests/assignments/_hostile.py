@@ -20,6 +20,26 @@ MAX, ADD_ONLY = _dummy.MAX_SCORE, _dummy.POINTS["test_add"]
 REPO = Path(__file__).resolve().parents[2]
 
 
+# What the sandbox mounts at the top level besides the read-only binds (scripts/sandbox.py, bwrap_argv).
+SYSTEM = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "proc", "dev", "tmp", "run"}
+
+
+def _visible_names(folders: list[str]) -> dict[str, set[str]]:
+    """Folder -> the entries a listing of it may show inside the sandbox: the next path component of each
+    read-only bind below it (the Python installation, the venv, ``course_lib``), and the system folders at
+    ``/``. Taken from the sandbox itself, so that it holds wherever the repository is cloned."""
+    from .test_course import course_cli
+
+    binds = course_cli.sandbox.read_only_paths()
+    names: dict[str, set[str]] = {}
+    for folder in folders:
+        prefix = folder.rstrip("/") + "/"
+        names[folder] = {b[len(prefix):].split("/")[0] for b in binds if b.startswith(prefix)}
+        if folder == "/":
+            names[folder] |= SYSTEM
+    return names
+
+
 def _attacks(course: Path, port: int, marker: str, secret: str) -> dict[str, tuple[str, str, float | None, str]]:
     """Student id -> (code put before ``add``, the ``mul`` cell, expected score, expected status)."""
     other = course / "submitted" / "good" / _dummy.NAME / f"{_dummy.NOTEBOOK}.ipynb"
@@ -68,14 +88,13 @@ print('ATTEMPTED h-others')
         # The instructor's files and environment; also reports what the sandbox looks like inside.
         "h-home": (f"""
 import os, json, resource
-bound = {{'.pyenv', '.venv', 'course_lib', 'main', 'work', 'root', 'usr', 'bin', 'sbin', 'lib', 'lib64', 'etc',
-         'proc', 'dev', 'tmp', 'run'}}
+visible = {_visible_names(['/', '/root', str(Path.home()), '/work', str(REPO), '/home'])!r}
 for path in ['/root/.bash_history', '/root/.bashrc', '/root/.profile', '/etc/shadow', '/etc/ssh',
              os.path.join({str(Path.home())!r}, '.bash_history'), '/', '/root', {str(Path.home())!r}, '/work',
              {str(REPO)!r}, '/home']:
     try:
         if os.path.isdir(path):
-            extra = sorted(set(os.listdir(path)) - bound)
+            extra = sorted(set(os.listdir(path)) - visible[path])
             if extra:
                 print('LEAK: listed', path, extra)
         else:
