@@ -181,15 +181,40 @@ for folder in ('/', '/work', '/usr', {str(Path.home())!r}):
         pass
 print('ATTEMPTED h-disk')
 """, SOLUTION_MUL, MAX, "ok"),
-        # A process that tries to outlive the kernel (new session, double fork).
+        # Processes that try to outlive the kernel (a new session; a double fork). Their output goes
+        # to /dev/null, so that nothing they print lands in a later (graded) cell, and the attack
+        # reports whether both were running when its cell ended.
         "h-survivor": (f"""
-import os, subprocess, sys
-subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', {marker!r}], start_new_session=True)
-if os.fork() == 0:
+import os, subprocess, sys, time
+quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', {marker!r}],
+                         start_new_session=True, **quiet)
+r, w = os.pipe()
+first = os.fork()
+if first == 0:
     os.setsid()
-    if os.fork() == 0:
-        os.execv('/bin/sleep', ['/bin/sleep', '301', {marker!r}])
+    pid = os.fork()
+    if pid == 0:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.execv('/bin/sleep', [{marker!r}, '301'])  # the marker as argv[0]: found in /proc/*/cmdline
+    os.write(w, str(pid).encode())
     os._exit(0)
+os.close(w)
+os.waitpid(first, 0)
+pids = [child.pid, int(os.read(r, 32))]
+
+def running(pid):
+    try:
+        return {marker!r} in open(f'/proc/{{pid}}/cmdline').read()
+    except OSError:
+        return False
+
+deadline = time.monotonic() + 20
+while not all(map(running, pids)) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print('RUNNING', [running(pid) for pid in pids])
 print('ATTEMPTED h-survivor')
 """, SOLUTION_MUL, MAX, "ok"),
         # Hiding the failed tests' tracebacks: a wrong mul would earn full marks.

@@ -192,6 +192,9 @@ def test_honest_students_are_untouched_by_hostile_ones(runs):
 
 def test_no_network_and_no_survivor(runs):
     assert runs["connections"] == 0, "a kernel reached the host's 127.0.0.1"
+    course, _ = runs["hostile"]
+    text = _texts(course, "h-survivor")
+    assert "RUNNING [True, True]" in text, f"the would-be survivors never ran, so their absence proves nothing:\n{text}"
     survivors = []
     for proc in Path("/proc").iterdir():
         try:
