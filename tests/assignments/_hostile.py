@@ -12,12 +12,12 @@ from pathlib import Path
 import nbformat
 
 from . import _dummy
+from .test_course import REPO, course_cli
 
 SOLUTION_ADD = "def add(a, b):\n    return a + b"
 SOLUTION_MUL = "def mul(a, b):\n    return a * b"
 WRONG_MUL = "def mul(a, b):\n    return a + b"
 MAX, ADD_ONLY = _dummy.MAX_SCORE, _dummy.POINTS["test_add"]
-REPO = Path(__file__).resolve().parents[2]
 
 
 # What the sandbox mounts at the top level besides the read-only binds (scripts/sandbox.py, bwrap_argv).
@@ -28,8 +28,6 @@ def _visible_names(folders: list[str]) -> dict[str, set[str]]:
     """Folder -> the entries a listing of it may show inside the sandbox: the next path component of each
     read-only bind below it (the Python installation, the venv, ``course_lib``), and the system folders at
     ``/``. Taken from the sandbox itself, so that it holds wherever the repository is cloned."""
-    from .test_course import course_cli
-
     binds = course_cli.sandbox.read_only_paths()
     names: dict[str, set[str]] = {}
     for folder in folders:
@@ -90,8 +88,7 @@ print('ATTEMPTED h-others')
 import os, json, resource
 visible = {_visible_names(['/', '/root', str(Path.home()), '/work', str(REPO), '/home'])!r}
 for path in ['/root/.bash_history', '/root/.bashrc', '/root/.profile', '/etc/shadow', '/etc/ssh',
-             os.path.join({str(Path.home())!r}, '.bash_history'), '/', '/root', {str(Path.home())!r}, '/work',
-             {str(REPO)!r}, '/home']:
+             os.path.join({str(Path.home())!r}, '.bash_history'), *visible]:
     try:
         if os.path.isdir(path):
             extra = sorted(set(os.listdir(path)) - visible[path])
